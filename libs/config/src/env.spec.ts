@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { ConfigError, env, parseEnv } from './env';
+
+const schema = z.object({
+  PORT: env.port(3000),
+  DATABASE_URL: env.postgresUrl(),
+  VERBOSE: env.boolean(false),
+});
+
+describe('parseEnv', () => {
+  it('applies defaults and coerces strings', () => {
+    const config = parseEnv('svc', schema, { DATABASE_URL: 'postgres://u@h/db', VERBOSE: '1' });
+    expect(config).toEqual({ PORT: 3000, DATABASE_URL: 'postgres://u@h/db', VERBOSE: true });
+  });
+
+  it('names every bad variable in one error', () => {
+    let error: unknown;
+    try {
+      parseEnv('svc', schema, { PORT: 'eighty', VERBOSE: 'yes' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    expect(message).toContain('PORT');
+    expect(message).toContain('"eighty"');
+    expect(message).toContain('DATABASE_URL');
+    expect(message).toContain('not set');
+    expect(message).toContain('VERBOSE');
+    expect((error as ConfigError).problems).toHaveLength(3);
+  });
+
+  it('returns a frozen object', () => {
+    const config = parseEnv('svc', schema, { DATABASE_URL: 'postgresql://h/db' });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+});

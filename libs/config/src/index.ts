@@ -1,0 +1,1 @@
+export { ConfigError, parseEnv, env } from './env';

@@ -1,0 +1,3 @@
+export { startEmbeddedPostgres, ensureDatabase } from './postgres';
+export type { EmbeddedPostgresOptions, RunningPostgres } from './postgres';
+export { freePort, waitUntil } from './ports';

