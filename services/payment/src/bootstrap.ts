@@ -1,0 +1,44 @@
+import * as path from 'node:path';
+import { NestFactory } from '@nestjs/core';
+import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import { Pool } from 'pg';
+import { LOADER_OPTIONS, PROTO_FILES, PROTO_PACKAGES } from '@checkout-lab/contracts';
+import { migrate } from '@checkout-lab/database';
+import { AppModule, createLogger } from './app.module';
+import type { PaymentConfig } from './config';
+import { BillingAddressLookup, GrpcBillingAddressLookup } from './payments/billing-address.client';
+
+export interface RunningPaymentService {
+  address: string;
+  close(): Promise<void>;
+}
+
+const MIGRATIONS_DIR = path.resolve(__dirname, '..', 'migrations');
+
+/** Migrates payment's database and serves PaymentService (and grpc.health.v1) over gRPC. */
+export async function startPaymentService(config: PaymentConfig): Promise<RunningPaymentService> {
+  const logger = createLogger(config.logLevel);
+  await migrate({ databaseUrl: config.database.url, dir: MIGRATIONS_DIR, table: 'payment_migrations' });
+  const address = `${config.grpc.host}:${config.grpc.port}`;
+  const app = await NestFactory.createMicroservice<MicroserviceOptions>(AppModule.register(config, logger), {
+    transport: Transport.GRPC,
+    options: {
+      url: address,
+      package: [PROTO_PACKAGES.payment, PROTO_PACKAGES.health],
+      protoPath: [PROTO_FILES.payment, PROTO_FILES.health],
+      loader: LOADER_OPTIONS,
+    },
+    logger: ['error', 'warn'],
+  });
+  await app.listen();
+  logger.info({ address }, 'payment listening');
+  return {
+    address,
+    close: async () => {
+      const billing = app.get(BillingAddressLookup);
+      if (billing instanceof GrpcBillingAddressLookup) billing.close();
+      await app.get(Pool).end();
+      await app.close();
+    },
+  };
+}

@@ -1,0 +1,130 @@
+import Stripe from 'stripe';
+import type { BillingDetails } from './billing-address.client';
+import { DependencyTimeoutError, DependencyUnavailableError, PaymentInProgressError } from './payment.errors';
+
+export interface ChargeRequest {
+  amountCents: number;
+  currency: string;
+  /** A Stripe test PaymentMethod (`pm_card_visa`), a card token (`tok_visa`) or a saved PaymentMethod id. */
+  paymentMethod: string;
+  billing: BillingDetails;
+  orderId: string;
+  /** Stripe's idempotency keys for this charge are derived from it. */
+  idempotencyKey: string;
+}
+
+export type ChargeOutcome =
+  | { kind: 'succeeded'; paymentIntentId: string; requestId: string | undefined }
+  | { kind: 'declined'; paymentIntentId: string | undefined; declineCode: string; requestId: string | undefined };
+
+/** Port: the payment provider. */
+export abstract class PaymentGateway {
+  abstract charge(request: ChargeRequest): Promise<ChargeOutcome>;
+}
+
+/**
+ * Stripe through the official SDK. The billing details travel on a PaymentMethod created from
+ * the card (Stripe keeps billing details on the PaymentMethod), then a PaymentIntent is created
+ * and confirmed with it. Both calls carry idempotency keys derived from the checkout's key, so
+ * a retry after a timeout never charges twice. Works unchanged against the lab's Stripe double,
+ * stripe-mock, or Stripe's test mode: only STRIPE_API_BASE and STRIPE_SECRET_KEY differ.
+ */
+export class StripePaymentGateway extends PaymentGateway {
+  private readonly stripe: Stripe;
+
+  constructor(options: { apiBase: URL; secretKey: string; timeoutMs: number; maxNetworkRetries: number }) {
+    super();
+    const protocol = options.apiBase.protocol === 'http:' ? 'http' : 'https';
+    this.stripe = new Stripe(options.secretKey, {
+      host: options.apiBase.hostname,
+      port: options.apiBase.port || (protocol === 'http' ? 80 : 443),
+      protocol,
+      timeout: options.timeoutMs,
+      maxNetworkRetries: options.maxNetworkRetries,
+      telemetry: false,
+      appInfo: { name: 'checkout-tracing-lab/payment' },
+    });
+  }
+
+  async charge(request: ChargeRequest): Promise<ChargeOutcome> {
+    try {
+      const paymentMethod = await this.paymentMethodWithBilling(request);
+      const intent = await this.stripe.paymentIntents.create(
+        {
+          amount: request.amountCents,
+          currency: request.currency,
+          payment_method: paymentMethod,
+          automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+          confirm: true,
+          metadata: { order_id: request.orderId },
+        },
+        { idempotencyKey: `${request.idempotencyKey}:pi` },
+      );
+      if (intent.status !== 'succeeded') {
+        // requires_action (3-D Secure) cannot be completed server-side: treat as a decline.
+        return { kind: 'declined', paymentIntentId: intent.id, declineCode: intent.status, requestId: intent.lastResponse?.requestId };
+      }
+      return { kind: 'succeeded', paymentIntentId: intent.id, requestId: intent.lastResponse?.requestId };
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripeCardError) {
+        return {
+          kind: 'declined',
+          paymentIntentId: error.payment_intent?.id,
+          declineCode: error.decline_code ?? error.code ?? 'card_declined',
+          requestId: error.requestId,
+        };
+      }
+      throw translate(error);
+    }
+  }
+
+  /** Test PaymentMethods (`pm_card_<brand>`) and tokens become a PaymentMethod carrying the billing details. */
+  private async paymentMethodWithBilling(request: ChargeRequest): Promise<string> {
+    const token = cardToken(request.paymentMethod);
+    if (!token) return request.paymentMethod;
+    const { billing } = request;
+    const created = await this.stripe.paymentMethods.create(
+      {
+        type: 'card',
+        card: { token },
+        billing_details: {
+          name: billing.name,
+          email: billing.email || undefined,
+          address: {
+            line1: billing.line1,
+            line2: billing.line2 || undefined,
+            city: billing.city,
+            state: billing.state || undefined,
+            postal_code: billing.postalCode,
+            country: billing.country,
+          },
+        },
+      },
+      { idempotencyKey: `${request.idempotencyKey}:pm` },
+    );
+    return created.id;
+  }
+}
+
+/** `pm_card_visa` → `tok_visa` (Stripe names its test PaymentMethods after its test tokens). */
+export function cardToken(paymentMethod: string): string | undefined {
+  if (paymentMethod.startsWith('tok_')) return paymentMethod;
+  if (paymentMethod.startsWith('pm_card_')) return `tok_${paymentMethod.slice('pm_card_'.length)}`;
+  return undefined;
+}
+
+function translate(error: unknown): Error {
+  if (error instanceof Stripe.errors.StripeConnectionError) {
+    return /timed? ?out/i.test(error.message) ? new DependencyTimeoutError('stripe') : new DependencyUnavailableError('stripe');
+  }
+  if (error instanceof Stripe.errors.StripeRateLimitError) return new DependencyUnavailableError('stripe', 'is rate limiting us');
+  if (error instanceof Stripe.errors.StripeAPIError) return new DependencyUnavailableError('stripe', 'returned a server error');
+  if (error instanceof Stripe.errors.StripeIdempotencyError) {
+    if (error.code === 'idempotency_key_in_use') return new PaymentInProgressError();
+    return new DependencyUnavailableError('stripe', 'refused the idempotency key (a concurrent or changed retry)');
+  }
+  if (error instanceof Stripe.errors.StripeError) {
+    return new DependencyUnavailableError('stripe', `rejected the request (${error.type})`);
+  }
+  return new DependencyUnavailableError('stripe', 'failed');
+}
