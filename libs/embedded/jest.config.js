@@ -1,1 +1,0 @@
-module.exports = require('../testing/jest-preset.js')(__dirname);
