@@ -58,6 +58,15 @@ export function createBillingAddressClient(address: string): BillingAddressServi
   return new proto.checkout.billing.v1.BillingAddressService(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
 }
 
+/** Service definitions, for servers built directly on grpc-js (test doubles of a service). */
+export function paymentServiceDefinition(): PaymentProto['checkout']['payment']['v1']['PaymentService']['service'] {
+  return load<PaymentProto>(PROTO_FILES.payment).checkout.payment.v1.PaymentService.service;
+}
+
+export function billingAddressServiceDefinition(): BillingProto['checkout']['billing']['v1']['BillingAddressService']['service'] {
+  return load<BillingProto>(PROTO_FILES.billing).checkout.billing.v1.BillingAddressService.service;
+}
+
 export function createHealthClient(address: string): HealthClient {
   const proto = load<HealthProto>(PROTO_FILES.health);
   return new proto.grpc.health.v1.Health(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);

@@ -6,6 +6,8 @@ export {
   createPaymentClient,
   createBillingAddressClient,
   createHealthClient,
+  paymentServiceDefinition,
+  billingAddressServiceDefinition,
   isServing,
 } from './grpc';
 export { ERROR_METADATA, grpcError, readErrorDetails, isGrpcServiceError } from './errors';

@@ -1,0 +1,45 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { Pool } from 'pg';
+import pino, { type Logger } from 'pino';
+import { CartsController } from './carts/carts.controller';
+import { CartsRepository } from './carts/carts.repository';
+import { CheckoutService } from './checkout/checkout.service';
+import { GrpcPaymentAuthorizer, PaymentAuthorizer, PaymentTarget } from './checkout/payment.client';
+import type { CartConfig } from './config';
+import { HealthController } from './health/health.controller';
+import { OrdersController } from './orders/orders.controller';
+import { OrdersRepository } from './orders/orders.repository';
+
+@Module({})
+export class AppModule {
+  static register(config: CartConfig, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      controllers: [CartsController, OrdersController, HealthController],
+      providers: [
+        { provide: Pool, useFactory: () => new Pool({ connectionString: config.database.url, max: config.database.poolMax }) },
+        { provide: CartsRepository, inject: [Pool], useFactory: (pool: Pool) => new CartsRepository(pool) },
+        { provide: OrdersRepository, inject: [Pool], useFactory: (pool: Pool) => new OrdersRepository(pool) },
+        { provide: PaymentTarget, useValue: new PaymentTarget(config.payment.target) },
+        { provide: PaymentAuthorizer, useFactory: () => new GrpcPaymentAuthorizer(config.payment.target, config.payment.deadlineMs) },
+        {
+          provide: CheckoutService,
+          inject: [CartsRepository, OrdersRepository, PaymentAuthorizer],
+          useFactory: (carts: CartsRepository, orders: OrdersRepository, payment: PaymentAuthorizer) =>
+            new CheckoutService(
+              carts,
+              orders,
+              payment,
+              // The lease outlives the payment call's deadline, so two requests never pay at once.
+              { currency: config.currency, leaseMs: config.payment.deadlineMs + 5000 },
+              logger,
+            ),
+        },
+      ],
+    };
+  }
+}
+
+export function createLogger(level: CartConfig['logLevel']): Logger {
+  return pino({ level, base: { service: 'cart' } });
+}

@@ -1,0 +1,42 @@
+import * as path from 'node:path';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Pool } from 'pg';
+import { migrate } from '@checkout-lab/database';
+import { AppModule, createLogger } from './app.module';
+import { GrpcPaymentAuthorizer, PaymentAuthorizer } from './checkout/payment.client';
+import type { CartConfig } from './config';
+import { HttpErrorFilter } from './http/error.filter';
+
+export interface RunningCartService {
+  /** http://host:port */
+  url: string;
+  close(): Promise<void>;
+}
+
+const MIGRATIONS_DIR = path.resolve(__dirname, '..', 'migrations');
+
+/** Migrates cart's database and serves the public HTTP API. */
+export async function startCartService(config: CartConfig): Promise<RunningCartService> {
+  const logger = createLogger(config.logLevel);
+  await migrate({ databaseUrl: config.database.url, dir: MIGRATIONS_DIR, table: 'cart_migrations' });
+  const adapter = new FastifyAdapter({ bodyLimit: config.http.bodyLimitBytes });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, logger), adapter, {
+    logger: ['error', 'warn'],
+  });
+  app.useGlobalFilters(new HttpErrorFilter(logger));
+  await app.listen(config.http.port, config.http.host);
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.http.port;
+  const url = `http://${config.http.host}:${port}`;
+  logger.info({ url }, 'cart listening');
+  return {
+    url,
+    close: async () => {
+      const payment = app.get(PaymentAuthorizer);
+      if (payment instanceof GrpcPaymentAuthorizer) payment.close();
+      await app.close();
+      await app.get(Pool).end();
+    },
+  };
+}

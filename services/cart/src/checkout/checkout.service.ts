@@ -1,0 +1,129 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { CartsRepository } from '../carts/carts.repository';
+import { NotFoundError, StateError } from '../errors';
+import type { Order, OrdersRepository } from '../orders/orders.repository';
+import { PaymentAuthorizer } from './payment.client';
+
+export interface CheckoutRequest {
+  cartId: string;
+  idempotencyKey: string;
+  paymentMethod: string;
+}
+
+export interface CheckoutResult {
+  orderId: string;
+  status: 'paid' | 'declined';
+  paymentId: string;
+  declineCode?: string;
+  amountCents: number;
+  currency: string;
+}
+
+/**
+ * Checkout: one order per Idempotency-Key. The order is created `pending`, payment is asked to
+ * authorise it (payment is idempotent by the same key), and the outcome is recorded. A replay
+ * of a finished checkout returns the stored result without calling payment; an unfinished one
+ * (payment failed or timed out) is retried under the same key, so it is never charged twice.
+ */
+export class CheckoutService {
+  constructor(
+    private readonly carts: CartsRepository,
+    private readonly orders: OrdersRepository,
+    private readonly payment: PaymentAuthorizer,
+    private readonly options: { currency: string; leaseMs: number },
+    private readonly logger: Logger,
+  ) {}
+
+  async checkout(request: CheckoutRequest): Promise<CheckoutResult> {
+    const fingerprint = fingerprintOf(request);
+    const order = (await this.orders.findByKey(request.idempotencyKey)) ?? (await this.createOrder(request, fingerprint));
+    if (order.requestFingerprint !== fingerprint) {
+      throw new StateError('idempotency_key_reused', 'this Idempotency-Key was already used for a different checkout request');
+    }
+    switch (order.status) {
+      case 'paid':
+      case 'declined':
+        return resultOf(order);
+      case 'pending':
+        return this.pay(order);
+    }
+  }
+
+  private async createOrder(request: CheckoutRequest, fingerprint: string): Promise<Order> {
+    const cart = await this.carts.get(request.cartId);
+    if (!cart) throw new NotFoundError('cart');
+    if (cart.status === 'checked_out') throw new StateError('cart_checked_out', 'this cart is already paid');
+    if (cart.items.length === 0) throw new StateError('cart_empty', 'the cart has no items');
+    const amountCents = cart.items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
+    const created = await this.orders.create({
+      cartId: cart.id,
+      userId: cart.userId,
+      idempotencyKey: request.idempotencyKey,
+      requestFingerprint: fingerprint,
+      amountCents,
+      currency: this.options.currency,
+      paymentMethod: request.paymentMethod,
+    });
+    switch (created.kind) {
+      case 'created':
+        return created.order;
+      case 'key_exists': {
+        // A concurrent request with the same key won the insert.
+        const existing = await this.orders.findByKey(request.idempotencyKey);
+        if (!existing) throw new Error('order vanished after a duplicate-key insert');
+        return existing;
+      }
+      case 'cart_has_open_order':
+        throw new StateError(
+          'checkout_in_progress',
+          'this cart already has an unfinished or paid checkout under another Idempotency-Key; retry with that key',
+        );
+    }
+  }
+
+  private async pay(order: Order): Promise<CheckoutResult> {
+    if (!(await this.orders.claim(order.id, this.options.leaseMs))) {
+      throw new StateError('checkout_in_progress', 'a checkout with this Idempotency-Key is in progress; retry shortly');
+    }
+    try {
+      const outcome = await this.payment.authorize({
+        orderId: order.id,
+        userId: order.userId,
+        amountCents: order.amountCents,
+        currency: order.currency,
+        paymentMethod: order.paymentMethod,
+        idempotencyKey: order.idempotencyKey,
+      });
+      switch (outcome.kind) {
+        case 'paid':
+          await this.orders.markPaid(order.id, outcome.paymentId);
+          this.logger.info({ orderId: order.id, paymentId: outcome.paymentId }, 'order paid');
+          return resultOf({ ...order, status: 'paid', paymentId: outcome.paymentId });
+        case 'declined':
+          await this.orders.markDeclined(order.id, outcome.paymentId, outcome.declineCode);
+          this.logger.info({ orderId: order.id, declineCode: outcome.declineCode }, 'order declined');
+          return resultOf({ ...order, status: 'declined', paymentId: outcome.paymentId, declineCode: outcome.declineCode });
+      }
+    } catch (error) {
+      // Not paid: give up the lease so a retry with the same key can go ahead at once.
+      await this.orders.release(order.id).catch(() => undefined);
+      throw error;
+    }
+  }
+}
+
+function fingerprintOf(request: CheckoutRequest): string {
+  return createHash('sha256').update(JSON.stringify([request.cartId, request.paymentMethod])).digest('hex');
+}
+
+function resultOf(order: Order): CheckoutResult {
+  return {
+    orderId: order.id,
+    status: order.status === 'paid' ? 'paid' : 'declined',
+    paymentId: order.paymentId ?? '',
+    ...(order.declineCode ? { declineCode: order.declineCode } : {}),
+    amountCents: order.amountCents,
+    currency: order.currency,
+  };
+}

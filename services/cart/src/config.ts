@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { env, parseEnv } from '@checkout-lab/config';
+
+const schema = z
+  .object({
+    CART_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+    CART_HTTP_PORT: env.port(3000),
+    DATABASE_URL: env.postgresUrl(),
+    DB_POOL_MAX: env.positiveInt(10),
+    PAYMENT_GRPC_TARGET: env.hostPort('127.0.0.1:50051'),
+    PAYMENT_DEADLINE_MS: env.positiveInt(5000),
+    BODY_LIMIT_BYTES: env.positiveInt(16 * 1024),
+    CHECKOUT_CURRENCY: z
+      .string()
+      .regex(/^[a-z]{3}$/, 'must be a lower-case ISO 4217 code')
+      .default('usd'),
+    LOG_LEVEL: env.logLevel(),
+  })
+  .transform((e) => ({
+    http: { host: e.CART_HTTP_HOST, port: e.CART_HTTP_PORT, bodyLimitBytes: e.BODY_LIMIT_BYTES },
+    database: { url: e.DATABASE_URL, poolMax: e.DB_POOL_MAX },
+    payment: { target: e.PAYMENT_GRPC_TARGET, deadlineMs: e.PAYMENT_DEADLINE_MS },
+    currency: e.CHECKOUT_CURRENCY,
+    logLevel: e.LOG_LEVEL,
+  }));
+
+export type CartConfig = z.infer<typeof schema>;
+
+export function loadConfig(environment: NodeJS.ProcessEnv): CartConfig {
+  return parseEnv('cart', schema, environment);
+}

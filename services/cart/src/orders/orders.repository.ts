@@ -1,0 +1,126 @@
+import { Pool } from 'pg';
+import { isUniqueViolation } from '@checkout-lab/database';
+import { isUuid, query } from '../database';
+
+export type OrderStatus = 'pending' | 'paid' | 'declined';
+
+export interface Order {
+  id: string;
+  cartId: string;
+  userId: string;
+  idempotencyKey: string;
+  requestFingerprint: string;
+  amountCents: number;
+  currency: string;
+  paymentMethod: string;
+  status: OrderStatus;
+  paymentId: string | null;
+  declineCode: string | null;
+  createdAt: Date;
+}
+
+export type NewOrder = Pick<
+  Order,
+  'cartId' | 'userId' | 'idempotencyKey' | 'requestFingerprint' | 'amountCents' | 'currency' | 'paymentMethod'
+>;
+
+interface OrderRow {
+  id: string;
+  cart_id: string;
+  user_id: string;
+  idempotency_key: string;
+  request_fingerprint: string;
+  amount_cents: string;
+  currency: string;
+  payment_method: string;
+  status: OrderStatus;
+  payment_id: string | null;
+  decline_code: string | null;
+  created_at: Date;
+}
+
+const COLUMNS =
+  'id, cart_id, user_id, idempotency_key, request_fingerprint, amount_cents, currency, payment_method, status, payment_id, decline_code, created_at';
+
+export type CreateOrderResult = { kind: 'created'; order: Order } | { kind: 'key_exists' } | { kind: 'cart_has_open_order' };
+
+export class OrdersRepository {
+  constructor(private readonly pool: Pool) {}
+
+  async get(orderId: string): Promise<Order | null> {
+    if (!isUuid(orderId)) return null;
+    const [row] = await query<OrderRow>(this.pool, `SELECT ${COLUMNS} FROM orders WHERE id = $1`, [orderId]);
+    return row ? toOrder(row) : null;
+  }
+
+  async findByKey(idempotencyKey: string): Promise<Order | null> {
+    const [row] = await query<OrderRow>(this.pool, `SELECT ${COLUMNS} FROM orders WHERE idempotency_key = $1`, [idempotencyKey]);
+    return row ? toOrder(row) : null;
+  }
+
+  async create(order: NewOrder): Promise<CreateOrderResult> {
+    try {
+      const [row] = await query<OrderRow>(
+        this.pool,
+        `INSERT INTO orders (cart_id, user_id, idempotency_key, request_fingerprint, amount_cents, currency, payment_method, status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending') RETURNING ${COLUMNS}`,
+        [order.cartId, order.userId, order.idempotencyKey, order.requestFingerprint, order.amountCents, order.currency, order.paymentMethod],
+      );
+      if (!row) throw new Error('INSERT … RETURNING gave no row');
+      return { kind: 'created', order: toOrder(row) };
+    } catch (error) {
+      if (isUniqueViolation(error, 'orders_idempotency_key_key')) return { kind: 'key_exists' };
+      if (isUniqueViolation(error, 'orders_one_open_per_cart')) return { kind: 'cart_has_open_order' };
+      throw error;
+    }
+  }
+
+  /** Takes the lease on a pending order for `leaseMs`; false when another request holds it. */
+  async claim(orderId: string, leaseMs: number): Promise<boolean> {
+    const rows = await query(
+      this.pool,
+      `UPDATE orders SET locked_until = now() + make_interval(secs => $2::double precision / 1000), updated_at = now()
+        WHERE id = $1 AND status = 'pending' AND (locked_until IS NULL OR locked_until < now())
+        RETURNING id`,
+      [orderId, leaseMs],
+    );
+    return rows.length === 1;
+  }
+
+  async release(orderId: string): Promise<void> {
+    await query(this.pool, 'UPDATE orders SET locked_until = NULL, updated_at = now() WHERE id = $1', [orderId]);
+  }
+
+  async markPaid(orderId: string, paymentId: string): Promise<void> {
+    await query(
+      this.pool,
+      `UPDATE orders SET status = 'paid', payment_id = $2, locked_until = NULL, updated_at = now() WHERE id = $1`,
+      [orderId, paymentId],
+    );
+  }
+
+  async markDeclined(orderId: string, paymentId: string, declineCode: string): Promise<void> {
+    await query(
+      this.pool,
+      `UPDATE orders SET status = 'declined', payment_id = $2, decline_code = $3, locked_until = NULL, updated_at = now() WHERE id = $1`,
+      [orderId, paymentId, declineCode],
+    );
+  }
+}
+
+function toOrder(row: OrderRow): Order {
+  return {
+    id: row.id,
+    cartId: row.cart_id,
+    userId: row.user_id,
+    idempotencyKey: row.idempotency_key,
+    requestFingerprint: row.request_fingerprint,
+    amountCents: Number(row.amount_cents),
+    currency: row.currency,
+    paymentMethod: row.payment_method,
+    status: row.status,
+    paymentId: row.payment_id,
+    declineCode: row.decline_code,
+    createdAt: row.created_at,
+  };
+}
