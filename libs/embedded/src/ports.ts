@@ -13,10 +13,19 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Polls `probe` until it returns true or `timeoutMs` passes; rejects naming `what`. */
-export async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number, intervalMs = 100): Promise<void> {
+/**
+ * Polls `probe` until it returns true or `timeoutMs` passes; rejects naming `what`. An aborted
+ * `signal` stops the polling early (and rejects).
+ */
+export async function waitUntil(
+  what: string,
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+  { intervalMs = 100, signal }: { intervalMs?: number; signal?: AbortSignal } = {},
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
+    if (signal?.aborted) throw new Error(`stopped waiting for ${what}`);
     if (await probe().catch(() => false)) return;
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }

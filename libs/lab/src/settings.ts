@@ -1,0 +1,42 @@
+import * as path from 'node:path';
+import { z } from 'zod';
+import { env, parseEnv } from '@checkout-lab/config';
+import { REPO_ROOT } from './stack/service-process';
+
+const schema = z
+  .object({
+    LAB_DATA_DIR: z.string().min(1).default(path.join(REPO_ROOT, '.lab')),
+    LAB_SEED_USERS: env.positiveInt(100_000),
+    LAB_SEED_ADDRESSES_PER_USER: env.positiveInt(5),
+    LAB_APP_PG_PORT: env.port(54320),
+    LAB_BILLING_PG_PORT: env.port(54321),
+    CART_HTTP_PORT: env.port(3000),
+    PAYMENT_GRPC_PORT: env.port(50051),
+    BILLING_GRPC_PORT: env.port(50052),
+    STRIPE_DOUBLE_PORT: env.port(12111),
+    BILLING_SQL_PROFILE: z.enum(['legacy', 'indexed']).default('legacy'),
+    DATABASE_URL: env.postgresUrl().optional(),
+    BILLING_DATABASE_URL: env.postgresUrl().optional(),
+    STRIPE_API_BASE: env.url().optional(),
+  })
+  .transform((e) => ({
+    dataDir: path.resolve(e.LAB_DATA_DIR),
+    seed: { users: e.LAB_SEED_USERS, addressesPerUser: e.LAB_SEED_ADDRESSES_PER_USER },
+    ports: {
+      appPostgres: e.LAB_APP_PG_PORT,
+      billingPostgres: e.LAB_BILLING_PG_PORT,
+      cart: e.CART_HTTP_PORT,
+      payment: e.PAYMENT_GRPC_PORT,
+      billingAddress: e.BILLING_GRPC_PORT,
+      stripeDouble: e.STRIPE_DOUBLE_PORT,
+    },
+    sqlProfile: e.BILLING_SQL_PROFILE,
+    /** Servers the user runs elsewhere; the lab starts its own only where these are unset. */
+    external: { databaseUrl: e.DATABASE_URL, billingDatabaseUrl: e.BILLING_DATABASE_URL, stripeApiBase: e.STRIPE_API_BASE },
+  }));
+
+export type LabSettings = z.infer<typeof schema>;
+
+export function loadLabSettings(environment: NodeJS.ProcessEnv): LabSettings {
+  return parseEnv('checkout-lab', schema, environment);
+}

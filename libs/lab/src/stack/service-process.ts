@@ -1,0 +1,89 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import { waitUntil } from '@checkout-lab/embedded';
+
+/** The repository root, where the services' entry files live. */
+export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
+
+export interface ServiceProcessOptions {
+  name: string;
+  /** Entry file relative to the repo root, e.g. services/cart/src/main.ts. */
+  entry: string;
+  env: NodeJS.ProcessEnv;
+  /** Where stdout and stderr go (appended); the last lines are shown if the process dies early. */
+  logFile: string;
+  /** Resolves true once the process is ready to serve. */
+  ready: () => Promise<boolean>;
+  readyTimeoutMs?: number;
+}
+
+/**
+ * One part of the stack running as its own Node.js process (TypeScript through
+ * @swc-node/register), with its output in a log file.
+ */
+export class ServiceProcess {
+  private child: ChildProcess | undefined;
+  private exited: Promise<number | null> = Promise.resolve(null);
+  private tail: string[] = [];
+
+  constructor(readonly options: ServiceProcessOptions) {}
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  async start(): Promise<void> {
+    const { name, entry, env, logFile, ready, readyTimeoutMs = 60_000 } = this.options;
+    mkdirSync(path.dirname(logFile), { recursive: true });
+    const log = createWriteStream(logFile, { flags: 'a' });
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(REPO_ROOT, entry)], {
+      cwd: REPO_ROOT,
+      env: { ...env, SWC_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.base.json') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    this.tail = [];
+    const keep = (chunk: Buffer) => {
+      log.write(chunk);
+      this.tail.push(...chunk.toString().split('\n').filter(Boolean));
+      this.tail.splice(0, Math.max(0, this.tail.length - 20));
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    this.exited = new Promise((resolve) =>
+      child.once('exit', (code) => {
+        log.end();
+        resolve(code);
+      }),
+    );
+    const gaveUp = new AbortController();
+    const exitedEarly = this.exited.then(() => {
+      gaveUp.abort();
+      return 'exited' as const;
+    });
+    const outcome = await Promise.race([
+      waitUntil(name, ready, readyTimeoutMs, { signal: gaveUp.signal }).then(
+        () => 'ready' as const,
+        () => 'timeout' as const,
+      ),
+      exitedEarly,
+    ]);
+    if (outcome !== 'ready') {
+      gaveUp.abort();
+      await this.stop();
+      const why = outcome === 'exited' ? 'exited during start-up' : `was not ready within ${Math.round(readyTimeoutMs / 1000)} s`;
+      throw new Error(`${name} ${why}. Last output (${logFile}):\n${this.tail.join('\n')}`);
+    }
+  }
+
+  /** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */
+  async stop(graceMs = 10_000): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
