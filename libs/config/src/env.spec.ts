@@ -30,6 +30,18 @@ describe('parseEnv', () => {
     expect((error as ConfigError).problems).toHaveLength(3);
   });
 
+  it('never prints a password or secret key it was given', () => {
+    let message = '';
+    try {
+      parseEnv('svc', schema, { DATABASE_URL: 'mysql://admin:hunter2@db/x', PORT: 'sk_test_abc123' });
+    } catch (caught) {
+      message = (caught as Error).message;
+    }
+    expect(message).toContain('DATABASE_URL');
+    expect(message).not.toContain('hunter2');
+    expect(message).not.toContain('abc123');
+  });
+
   it('returns a frozen object', () => {
     const config = parseEnv('svc', schema, { DATABASE_URL: 'postgresql://h/db' });
     expect(Object.isFrozen(config)).toBe(true);

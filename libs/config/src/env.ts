@@ -22,12 +22,17 @@ export function parseEnv<S extends z.ZodType>(service: string, schema: S, env: N
     const problems = result.error.issues.map((issue) => {
       const name = issue.path.join('.') || '(environment)';
       const value = issue.path.length === 1 ? env[String(issue.path[0])] : undefined;
-      const shown = value === undefined ? 'not set' : `got ${JSON.stringify(value)}`;
+      const shown = value === undefined ? 'not set' : `got ${JSON.stringify(redact(value))}`;
       return `${name}: ${issue.message} (${shown})`;
     });
     throw new ConfigError(service, problems);
   }
   return deepFreeze(result.data);
+}
+
+/** Hides a password in a URL-like value, so an error message never prints a secret. */
+function redact(value: string): string {
+  return value.replace(/(\/\/[^:/@\s]*:)[^@\s]*@/, '$1***@').replace(/\b(sk|rk)_(test|live)_\S+/, '$1_$2_***');
 }
 
 function deepFreeze<T>(value: T): T {

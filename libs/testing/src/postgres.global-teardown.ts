@@ -1,5 +1,9 @@
-import type { RunningPostgres } from '@checkout-lab/embedded';
+import { rm } from 'node:fs/promises';
+import type { TestPostgres } from './postgres.global-setup';
 
 export default async function teardown(): Promise<void> {
-  await (globalThis as { __testPostgres?: RunningPostgres }).__testPostgres?.stop();
+  const testPostgres = (globalThis as { __testPostgres?: TestPostgres }).__testPostgres;
+  if (!testPostgres) return;
+  await testPostgres.server.stop();
+  await rm(testPostgres.root, { recursive: true, force: true });
 }

@@ -1,0 +1,62 @@
+import { Controller, Inject } from '@nestjs/common';
+import { GrpcMethod, RpcException } from '@nestjs/microservices';
+import type { Logger } from 'pino';
+import { BillingAddressStore, InvalidBillingAddressError, validateUserId } from '@checkout-lab/billing-store';
+import {
+  GrpcStatus,
+  type BillingAddress,
+  type GetBillingAddressRequest__Output,
+  type PutBillingAddressRequest__Output,
+} from '@checkout-lab/contracts';
+import { LOGGER } from '../logger';
+import { fromProtoAddress, toProtoAddress } from './billing.dto';
+import { BillingAddressNotFoundError, toGrpcError } from './billing.errors';
+
+/** checkout.billing.v1.BillingAddressService over the configured store. */
+@Controller()
+export class BillingController {
+  constructor(
+    private readonly store: BillingAddressStore,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  @GrpcMethod('BillingAddressService', 'GetBillingAddress')
+  async getBillingAddress(request: GetBillingAddressRequest__Output): Promise<BillingAddress> {
+    try {
+      const address = await this.store.getCurrent(validateUserId(request.userId, 'user_id'));
+      if (!address) throw new BillingAddressNotFoundError();
+      return toProtoAddress(address);
+    } catch (error) {
+      throw this.failure('GetBillingAddress', error);
+    }
+  }
+
+  @GrpcMethod('BillingAddressService', 'PutBillingAddress')
+  async putBillingAddress(request: PutBillingAddressRequest__Output): Promise<BillingAddress> {
+    try {
+      if (!request.address) throw new InvalidBillingAddressError('address', 'is required');
+      return toProtoAddress(await this.store.put(fromProtoAddress(request.address)));
+    } catch (error) {
+      throw this.failure('PutBillingAddress', error);
+    }
+  }
+
+  /** Maps the error for the client and logs what operators need: no ids, no address data. */
+  private failure(method: string, error: unknown): RpcException {
+    const payload = toGrpcError(error);
+    const fields = { method, code: GrpcStatus[payload.code], error: error instanceof Error ? error.name : typeof error };
+    switch (payload.code) {
+      case GrpcStatus.INTERNAL:
+        this.logger.error({ ...fields, err: error }, 'billing request failed');
+        break;
+      case GrpcStatus.UNAVAILABLE:
+      case GrpcStatus.DEADLINE_EXCEEDED:
+        // Domain store errors carry a driver code at most (e.g. SQLSTATE 57014), never data.
+        this.logger.warn({ ...fields, reason: (error as Error).message }, 'billing store failed');
+        break;
+      default:
+        this.logger.debug(fields, 'billing request rejected');
+    }
+    return new RpcException(payload);
+  }
+}

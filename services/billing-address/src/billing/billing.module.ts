@@ -1,0 +1,38 @@
+import { ConfigurableModuleBuilder, Module, type OnApplicationShutdown } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { BillingAddressStore, createBillingAddressStore, type BillingStoreConfig } from '@checkout-lab/billing-store';
+import { LOGGER } from '../logger';
+import { BillingController } from './billing.controller';
+
+export interface BillingModuleOptions {
+  store: BillingStoreConfig;
+  logger: Logger;
+}
+
+const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } = new ConfigurableModuleBuilder<BillingModuleOptions>()
+  .setClassMethodName('forRoot')
+  .build();
+
+/** The billing feature: the gRPC controller and the store it reads, chosen by the store factory. */
+@Module({
+  controllers: [BillingController],
+  providers: [
+    {
+      provide: BillingAddressStore,
+      useFactory: (options: BillingModuleOptions) => createBillingAddressStore(options.store),
+      inject: [MODULE_OPTIONS_TOKEN],
+    },
+    { provide: LOGGER, useFactory: (options: BillingModuleOptions) => options.logger, inject: [MODULE_OPTIONS_TOKEN] },
+  ],
+  exports: [BillingAddressStore],
+})
+export class BillingModule extends ConfigurableModuleClass implements OnApplicationShutdown {
+  constructor(private readonly store: BillingAddressStore) {
+    super();
+  }
+
+  /** After the gRPC server has stopped: release the store's pool. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+  }
+}
