@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { freePort } from '@checkout-lab/embedded';
@@ -17,7 +17,9 @@ function isAlive(pid: number): boolean {
 
 describe('checkout-lab up', () => {
   it('starts the stack, serves a checkout, and stops cleanly leaving no process behind', async () => {
-    const dataDir = path.join(mkdtempSync(path.join(tmpdir(), 'checkout-lab-up-')), 'lab');
+    const root = mkdtempSync(path.join(tmpdir(), 'checkout-lab-up-'));
+    chmodSync(root, 0o755); // as root, PostgreSQL runs as the postgres user, who must reach the data dir
+    const dataDir = path.join(root, 'lab');
     const [cartPort, paymentPort, billingPort, stripePort, appPg, billingPg] = await Promise.all(
       Array.from({ length: 6 }, () => freePort()),
     );
@@ -53,7 +55,10 @@ describe('checkout-lab up', () => {
           }
         };
         lab.stdout.on('data', check);
-        void exited.then((code) => reject(new Error(`lab exited (${code}) before ready:\n${output}`)));
+        void exited.then((code) => {
+          clearTimeout(timer);
+          reject(new Error(`lab exited (${code}) before ready:\n${output}`));
+        });
       });
       expect(output).toContain(`http://127.0.0.1:${cartPort}`);
 

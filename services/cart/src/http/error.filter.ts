@@ -65,7 +65,11 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const { status, body } = toHttpError(exception);
-    if (status >= 500) this.logger.error({ err: exception, status }, 'request failed');
+    if (exception instanceof DependencyError) {
+      this.logger.warn({ status, dependency: exception.dependency, kind: exception.kind }, 'dependency failed');
+    } else if (status >= 500) {
+      this.logger.error({ err: exception, status }, 'request failed');
+    }
     void host.switchToHttp().getResponse<FastifyReply>().status(status).send(body);
   }
 }
