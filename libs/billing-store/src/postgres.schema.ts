@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { runner } from 'node-pg-migrate';
+import { migrate } from '@checkout-lab/database';
 import { Client, Pool } from 'pg';
 import { BillingStoreTimeoutError, BillingStoreUnavailableError } from './billing-store.errors';
 import { toBillingStoreError, type SqlProfile } from './postgres.billing-address.store';
@@ -20,22 +20,9 @@ export async function migrateBillingSchema(
   connectionString: string,
   options: { log?: (message: string) => void } = {},
 ): Promise<string[]> {
-  return withClient(connectionString, async (client) => {
-    // node-pg-migrate's own lock fails fast when another migrator holds it; wait instead.
-    await client.query(`SELECT pg_advisory_lock(hashtext($1))`, [MIGRATIONS_TABLE]);
-    const log = options.log ?? (() => undefined);
-    const applied = await runner({
-      dbClient: client,
-      dir: MIGRATIONS_DIR,
-      migrationsTable: MIGRATIONS_TABLE,
-      direction: 'up',
-      singleTransaction: true,
-      noLock: true,
-      checkOrder: true,
-      logger: { debug: log, info: log, warn: log, error: log },
-    });
-    return applied.map((migration) => migration.name);
-  });
+  return withClient(connectionString, (client) =>
+    migrate({ database: client, dir: MIGRATIONS_DIR, table: MIGRATIONS_TABLE, log: options.log }),
+  );
 }
 
 /**

@@ -147,7 +147,7 @@ describe('checkout through the whole stack', () => {
     const { status, body } = await checkout(cartId, newKey(), { paymentMethod: 'pm_card_chargeDeclinedInsufficientFunds' });
     expect(status).toBe(200);
     expect(body).toMatchObject({ status: 'declined', declineCode: 'insufficient_funds' });
-    const order = await (await fetch(`${cartUrl}/orders/${body.orderId}`)).json();
+    const order = (await (await fetch(`${cartUrl}/orders/${body.orderId}`)).json()) as { status: string };
     expect(order.status).toBe('declined');
     expect((await intentsFor(body.orderId)).map((pi) => pi.status)).toEqual(['requires_payment_method']);
   });

@@ -19,7 +19,7 @@ const MIGRATIONS_DIR = path.resolve(__dirname, '..', 'migrations');
 /** Migrates cart's database and serves the public HTTP API. */
 export async function startCartService(config: CartConfig): Promise<RunningCartService> {
   const logger = createLogger(config.logLevel);
-  await migrate({ databaseUrl: config.database.url, dir: MIGRATIONS_DIR, table: 'cart_migrations' });
+  await migrate({ database: config.database.url, dir: MIGRATIONS_DIR, table: 'cart_migrations' });
   const adapter = new FastifyAdapter({ bodyLimit: config.http.bodyLimitBytes });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, logger), adapter, {
     logger: ['error', 'warn'],

@@ -18,7 +18,7 @@ const MIGRATIONS_DIR = path.resolve(__dirname, '..', 'migrations');
 /** Migrates payment's database and serves PaymentService (and grpc.health.v1) over gRPC. */
 export async function startPaymentService(config: PaymentConfig): Promise<RunningPaymentService> {
   const logger = createLogger(config.logLevel);
-  await migrate({ databaseUrl: config.database.url, dir: MIGRATIONS_DIR, table: 'payment_migrations' });
+  await migrate({ database: config.database.url, dir: MIGRATIONS_DIR, table: 'payment_migrations' });
   const address = `${config.grpc.host}:${config.grpc.port}`;
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(AppModule.register(config, logger), {
     transport: Transport.GRPC,

@@ -72,7 +72,7 @@ function request(overrides: Partial<AuthorizeRequest__Output> = {}): AuthorizeRe
 
 beforeAll(async () => {
   const databaseUrl = await createTestDatabase('payment');
-  await migrate({ databaseUrl, dir: path.resolve(__dirname, '../migrations'), table: 'payment_migrations' });
+  await migrate({ database: databaseUrl, dir: path.resolve(__dirname, '../migrations'), table: 'payment_migrations' });
   pool = new Pool({ connectionString: databaseUrl, max: 4 });
 });
 
