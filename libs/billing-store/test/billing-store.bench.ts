@@ -2,11 +2,13 @@
  * Benchmark: seeding speed, and lookup latency under the legacy and indexed profiles, on a
  * throw-away embedded PostgreSQL. Prints figures; asserts nothing.
  *
- *   node -r @swc-node/register libs/billing-store/test/billing-store.bench.ts [users] [addressesPerUser]
+ *   npm run bench:lookup -- [users] [addressesPerUser]
  *
- * (from the repository root, with SWC_NODE_PROJECT=tsconfig.base.json). Defaults: 125000 × 4 = 500k rows.
+ * Defaults: the lab's seed, 100000 users × 5 = 500k rows. Writes the figures as JSON to
+ * .lab/bench/billing-lookup.json.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -19,22 +21,36 @@ import {
   SQL_PROFILES,
 } from '../src';
 
-const users = Number(process.argv[2] ?? 125_000);
-const addressesPerUser = Number(process.argv[3] ?? 4);
+const users = Number(process.argv[2] ?? 100_000);
+const addressesPerUser = Number(process.argv[3] ?? 5);
+const OUT = path.resolve(__dirname, '..', '..', '..', '.lab', 'bench', 'billing-lookup.json');
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
-function summary(samples: number[]): string {
+interface Stats {
+  count: number;
+  meanMs: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+}
+
+function stats(samples: number[]): Stats {
   const sorted = [...samples].sort((a, b) => a - b);
-  const mean = sorted.reduce((sum, value) => sum + value, 0) / sorted.length;
-  return `mean ${mean.toFixed(2)} ms, p50 ${percentile(sorted, 50).toFixed(2)}, p95 ${percentile(sorted, 95).toFixed(2)}, p99 ${percentile(sorted, 99).toFixed(2)}`;
+  const meanMs = sorted.reduce((sum, value) => sum + value, 0) / sorted.length;
+  return { count: sorted.length, meanMs, p50Ms: percentile(sorted, 50), p95Ms: percentile(sorted, 95), p99Ms: percentile(sorted, 99) };
+}
+
+function summary(s: Stats): string {
+  return `mean ${s.meanMs.toFixed(2)} ms, p50 ${s.p50Ms.toFixed(2)}, p95 ${s.p95Ms.toFixed(2)}, p99 ${s.p99Ms.toFixed(2)}`;
 }
 
 const randomUser = () => `user-${1 + Math.floor(Math.random() * users)}`;
 
 async function main(): Promise<void> {
+  const results: Record<string, unknown> = { users, addressesPerUser, cpus: os.cpus().length, node: process.version };
   const root = mkdtempSync(path.join(tmpdir(), 'billing-store-bench-'));
   const server = await startEmbeddedPostgres({ dataDir: path.join(root, 'data'), port: await freePort() });
   try {
@@ -45,6 +61,7 @@ async function main(): Promise<void> {
     let started = performance.now();
     const seeded = await seedBillingAddresses(url, { users, addressesPerUser });
     const seedSeconds = (performance.now() - started) / 1000;
+    results['seed'] = { rows: seeded.rows, seconds: seedSeconds };
     console.log(`seed: ${seeded.rows} rows in ${seedSeconds.toFixed(2)} s (${Math.round(seeded.rows / seedSeconds)} rows/s, incl. ANALYZE)`);
     started = performance.now();
     const again = await seedBillingAddresses(url, { users, addressesPerUser });
@@ -63,7 +80,8 @@ async function main(): Promise<void> {
         await store.getCurrent(randomUser());
         sequential.push(performance.now() - t);
       }
-      console.log(`  sequential lookups (${sequential.length}): ${summary(sequential)}`);
+      const one = stats(sequential);
+      console.log(`  sequential lookups (${sequential.length}): ${summary(one)}`);
 
       const concurrent: number[] = [];
       const until = performance.now() + 5_000;
@@ -76,11 +94,14 @@ async function main(): Promise<void> {
           }
         }),
       );
-      console.log(
-        `  16 concurrent callers, pool of 4, 5 s: ${Math.round(concurrent.length / 5)} lookups/s, ${summary(concurrent)}`,
-      );
+      const many = stats(concurrent);
+      console.log(`  16 concurrent callers, pool of 4, 5 s: ${Math.round(concurrent.length / 5)} lookups/s, ${summary(many)}`);
+      results[profile] = { sequential: one, concurrent16: { ...many, lookupsPerSecond: concurrent.length / 5 } };
       await store.close();
     }
+    mkdirSync(path.dirname(OUT), { recursive: true });
+    writeFileSync(OUT, `${JSON.stringify(results, null, 2)}\n`);
+    console.log(`\nwrote ${OUT}`);
   } finally {
     await server.stop();
     rmSync(root, { recursive: true, force: true });
