@@ -1,1 +1,3 @@
 export { ConfigError, parseEnv, env } from './env';
+export { runService } from './run-service';
+export type { ServiceMain } from './run-service';

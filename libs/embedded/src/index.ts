@@ -1,3 +1,3 @@
-export { startEmbeddedPostgres, ensureDatabase } from './postgres';
+export { startEmbeddedPostgres, ensureDatabase, isAlive } from './postgres';
 export type { EmbeddedPostgresOptions, RunningPostgres } from './postgres';
 export { freePort, waitUntil } from './ports';

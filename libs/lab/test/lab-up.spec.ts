@@ -2,18 +2,9 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { freePort } from '@checkout-lab/embedded';
+import { freePort, isAlive } from '@checkout-lab/embedded';
 import { REPO_ROOT } from '../src/stack/service-process';
 import type { StackProcesses } from '../src/stack/stack';
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('checkout-lab up', () => {
   it('starts the stack, serves a checkout, and stops cleanly leaving no process behind', async () => {
