@@ -1,1 +1,17 @@
-export {};
+export { percentile, percentileOfSorted, mean, describe, seededRandom, compareRepetitions, normalCdf, MIN_REPETITIONS } from './stats';
+export type { Distribution, Direction, Verdict, DifferenceEstimate, BootstrapOptions } from './stats';
+export { criticalPath, traceRoot, aggregateCriticalPaths, selfTimeByOperation } from './critical-path';
+export type { CriticalPath, CriticalSegment, CriticalPathAggregate, CriticalPathShare, CriticalPathOptions } from './critical-path';
+export { loadRuns, ReportInputError } from './run-data';
+export type { RunData, RunMeta, LoadSummary, SpanReader, ExperimentInfo, DatabaseEvidence, HostStats, TelemetryHealth, LoadedRuns } from './run-data';
+export { analyse, patienceSurvival, planAccess, isTimeout, COMPARED_METRICS, METRIC_INFO, DEFAULT_VALIDITY, DEFAULT_PATIENCE } from './analyse';
+export type { Report, VariantReport, RunReport, Comparison, ComparedMetric, AnalyseOptions, ValidityBounds, PatienceModel, Exemplar } from './analyse';
+export { renderHtml } from './render-html';
+export { renderMarkdown } from './render-markdown';
+export { escapeHtml } from './charts';
+export { writeReport } from './write-report';
+export type { WriteReportOptions, WrittenReport } from './write-report';
+export { otlpFileSpanReader, jaegerSpanReader, TRACED_SERVICES } from './span-readers';
+export { regressionGate } from './regression-gate';
+export type { RegressionThresholds, GateResult } from './regression-gate';
+export { REPORT_SCHEMA_PATH } from './schema';

@@ -1,0 +1,46 @@
+import { Option, type Command } from 'commander';
+import * as path from 'node:path';
+import { jaegerSpanReader, otlpFileSpanReader, regressionGate, writeReport, type RegressionThresholds } from '@checkout-lab/report';
+
+interface ReportOptions {
+  out?: string;
+  jaeger?: string;
+  spansFrom: 'files' | 'jaeger';
+  baseline?: string;
+  failOnRegression?: boolean;
+}
+
+export function registerReport(program: Command): void {
+  program
+    .command('report')
+    .description('rebuild report.html, report.md and report.json from stored runs (an experiment directory, or run directories)')
+    .argument('<dir...>', 'experiment output directories (holding runs/) or single run directories (holding run.json)')
+    .option('--out <dir>', 'where to write the report (default: the first DIR)')
+    .option('--jaeger <url>', 'Jaeger UI base URL: exemplar traces link to it, and --spans-from jaeger reads from it')
+    .addOption(new Option('--spans-from <source>', 'read spans from the run directories or from Jaeger').choices(['files', 'jaeger']).default('files'))
+    .option('--baseline <variant>', 'variant to compare the others against (default: the experiment\'s baseline, else the first variant)')
+    .option('--fail-on-regression', 'exit 1 when a comparison regresses significantly beyond the experiment\'s thresholds')
+    .action(async (dirs: string[], options: ReportOptions) => {
+      if (options.spansFrom === 'jaeger' && !options.jaeger) {
+        throw new Error('--spans-from jaeger needs --jaeger <url> (the Jaeger UI / query base URL, e.g. http://localhost:16686)');
+      }
+      if (options.jaeger !== undefined && !/^https?:\/\/[^\s]+$/.test(options.jaeger)) {
+        throw new Error(`--jaeger ${JSON.stringify(options.jaeger)} is not an http(s) URL`);
+      }
+      const outDir = path.resolve(options.out ?? (dirs[0] as string));
+      const readSpans = options.spansFrom === 'jaeger' ? jaegerSpanReader(options.jaeger as string) : otlpFileSpanReader;
+      const { report, experiment, files } = await writeReport(dirs, outDir, {
+        readSpans,
+        ...(options.jaeger ? { jaegerUrl: options.jaeger } : {}),
+        ...(options.baseline ? { baseline: options.baseline } : {}),
+        onProgress: (line) => process.stderr.write(`  ${line}\n`),
+      });
+      process.stdout.write(`\n${report.summary.map((line) => `• ${line}`).join('\n')}\n\n`);
+      process.stdout.write(`report: ${files.html}\n        ${files.markdown}\n        ${files.json}\n`);
+      if (options.failOnRegression) {
+        const gate = regressionGate(report, (experiment?.thresholds ?? {}) as RegressionThresholds);
+        for (const failure of gate.failures) process.stderr.write(`regression: ${failure}\n`);
+        process.exitCode = gate.exitCode;
+      }
+    });
+}

@@ -1,0 +1,924 @@
+import type { AttributeValue, FlatSpan, SpanStatus } from '@checkout-lab/telemetry';
+import { spanDurationMs } from '@checkout-lab/telemetry';
+import { aggregateCriticalPaths, criticalPath, type CriticalPath } from './critical-path';
+import type { DatabaseEvidence, ExperimentInfo, HostStats, LoadSummary, RunData } from './run-data';
+import { compareRepetitions, describe, mean, normalCdf, percentileOfSorted, type Direction, type Verdict } from './stats';
+
+// ---------------------------------------------------------------------------------------------
+// Options and their documented defaults
+
+/**
+ * When a run's load counts as valid. A run outside any bound is flagged and left out of every
+ * verdict (it still appears in the report, with the reason).
+ */
+export interface ValidityBounds {
+  /** Achieved iteration rate within this fraction of the target (0.05 = ±5 %). */
+  rateTolerance: number;
+  /** Dropped iterations at most this fraction of the planned iterations. */
+  maxDroppedFraction: number;
+  /** The generator started iterations at most this late at p99 (ms). */
+  maxScheduleLagP99Ms: number;
+  /** The generator's event loop was blocked at most this long at p99 (ms). */
+  maxEventLoopDelayP99Ms: number;
+  /** Spans the services dropped before export, at most this fraction of the spans they produced. */
+  maxSpansLostFraction: number;
+}
+
+export const DEFAULT_VALIDITY: ValidityBounds = {
+  rateTolerance: 0.05,
+  maxDroppedFraction: 0.01,
+  maxScheduleLagP99Ms: 200,
+  maxEventLoopDelayP99Ms: 200,
+  maxSpansLostFraction: 0.01,
+};
+
+/**
+ * The conversion model: each shopper who starts a checkout waits at most a "patience" drawn from
+ * a log-normal distribution (median `patienceMedianMs`, log-space standard deviation
+ * `patienceSigma`). A checkout converts when it ends `paid` and took less than the shopper's
+ * patience, so its expected contribution is P(patience > latency). Failures, timeouts and
+ * declines never convert. It is a model: the figure shows how latency and failures move
+ * conversion under these assumptions, not a measurement of shoppers.
+ */
+export interface PatienceModel {
+  patienceMedianMs: number;
+  patienceSigma: number;
+}
+
+export const DEFAULT_PATIENCE: PatienceModel = { patienceMedianMs: 3000, patienceSigma: 1 };
+
+export interface AnalyseOptions {
+  /** Variant to compare the others against; default: the experiment's baseline, else the first variant. */
+  baseline?: string;
+  validity?: Partial<ValidityBounds>;
+  patience?: Partial<PatienceModel>;
+  /** Base URL of a Jaeger UI: exemplar traces link to `<url>/trace/<traceId>`. */
+  jaegerUrl?: string;
+  /** Seed of the bootstrap (the same input and seed give the same report). */
+  seed?: number;
+  /** Bootstrap resamples. */
+  resamples?: number;
+  experiment?: ExperimentInfo;
+  /** Clock for `generated_at` (tests pin it). */
+  now?: () => Date;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The report model: exactly what report.json holds (libs/report/report.schema.json)
+
+export type Num = number | null;
+
+export interface LatencyStats {
+  count: Num;
+  mean_ms: Num;
+  p50_ms: Num;
+  p90_ms: Num;
+  p95_ms: Num;
+  p99_ms: Num;
+  max_ms: Num;
+}
+
+export interface ValidityCheck {
+  name: 'achieved_rate' | 'dropped_iterations' | 'schedule_lag_p99' | 'event_loop_delay_p99' | 'spans_lost';
+  label: string;
+  value: Num;
+  bound: string;
+  /** null when the run has no figure for it (not counted against the run). */
+  ok: boolean | null;
+}
+
+export interface RunReport {
+  run_id: string;
+  dir: string;
+  variant: string;
+  repetition: number;
+  warmup: boolean;
+  valid: boolean;
+  /** Why the run is not used for verdicts (warm-up or failed checks); absent when it is. */
+  excluded_reason?: string;
+  started_at: string | null;
+  target_rate: number;
+  achieved_rate: Num;
+  iterations: Num;
+  dropped_iterations: Num;
+  schedule_lag_p99_ms: Num;
+  event_loop_delay_p99_ms: Num;
+  spans: number;
+  spans_lost: Num;
+  checks: ValidityCheck[];
+  metrics: Record<ComparedMetric, Num>;
+  host: HostStats | null;
+}
+
+export interface OperationStats extends LatencyStats {
+  service: string;
+  operation: string;
+  error_rate: Num;
+  timeout_rate: Num;
+}
+
+export interface ExemplarSpan {
+  span_id: string;
+  parent_span_id: string | null;
+  service: string;
+  name: string;
+  start_ms: number;
+  duration_ms: number;
+  status: SpanStatus;
+  depth: number;
+  on_critical_path: boolean;
+}
+
+export interface Exemplar {
+  which: 'median' | 'p99';
+  trace_id: string;
+  run_id: string;
+  duration_ms: number;
+  outcome: string;
+  jaeger_url: string | null;
+  spans: ExemplarSpan[];
+  /** Spans left out of the waterfall to keep it readable. */
+  spans_omitted: number;
+}
+
+export interface DatabaseReport {
+  store: 'sql' | 'dynamodb';
+  profile: string | null;
+  plan: string | null;
+  /** What the plan does to find one user's address. */
+  access: 'sequential_scan' | 'index_scan' | 'key_lookup' | 'unknown';
+  statements: { query: string; calls: number; mean_ms: number; total_ms: number; rows: number }[];
+  consumed_capacity: { read_units: number; write_units: number; read_units_per_lookup: Num } | null;
+}
+
+export interface CriticalPathReport {
+  traces: number;
+  mean_total_ms: Num;
+  orphans: number;
+  operations: { service: string; operation: string; mean_ms: number; share: number }[];
+}
+
+export interface VariantReport {
+  name: string;
+  description: string;
+  baseline: boolean;
+  settings: Record<string, unknown>;
+  runs: RunReport[];
+  valid_runs: number;
+  /** Client-side latency per step of the flow, from the load summaries: the mean over valid runs of each run's figure. */
+  steps: Record<string, LatencyStats>;
+  checkouts: number;
+  outcomes: Record<string, number>;
+  success_rate: Num;
+  timeout_rate: Num;
+  error_rate: Num;
+  dropped_iterations: number;
+  payment: LatencyStats;
+  /** Server-side checkout latency (cart's span for the checkout request), pooled over valid runs. */
+  checkout: LatencyStats;
+  checkout_curve: { percentile: number; ms: number }[];
+  operations: OperationStats[];
+  critical_path: CriticalPathReport;
+  exemplars: Exemplar[];
+  conversion: { estimated: Num; model: PatienceModel };
+  database: DatabaseReport | null;
+}
+
+export const COMPARED_METRICS = ['payment_mean_ms', 'checkout_p95_ms', 'checkout_p99_ms', 'success_rate', 'timeout_rate', 'estimated_conversion'] as const;
+export type ComparedMetric = (typeof COMPARED_METRICS)[number];
+
+export const METRIC_INFO: Record<ComparedMetric, { label: string; unit: 'ms' | 'ratio'; direction: Direction }> = {
+  payment_mean_ms: { label: 'payment processing time (mean)', unit: 'ms', direction: 'lower_is_better' },
+  checkout_p95_ms: { label: 'checkout latency p95', unit: 'ms', direction: 'lower_is_better' },
+  checkout_p99_ms: { label: 'checkout latency p99', unit: 'ms', direction: 'lower_is_better' },
+  success_rate: { label: 'checkout success rate', unit: 'ratio', direction: 'higher_is_better' },
+  timeout_rate: { label: 'checkout timeout rate', unit: 'ratio', direction: 'lower_is_better' },
+  estimated_conversion: { label: 'estimated conversion (model)', unit: 'ratio', direction: 'higher_is_better' },
+};
+
+export interface Comparison {
+  metric: ComparedMetric;
+  label: string;
+  unit: 'ms' | 'ratio';
+  direction: Direction;
+  baseline: string;
+  candidate: string;
+  baseline_value: Num;
+  candidate_value: Num;
+  delta: Num;
+  delta_pct: Num;
+  ci95: [number, number] | null;
+  ci95_pct: [number, number] | null;
+  verdict: Verdict | 'no_data';
+  n_baseline: number;
+  n_candidate: number;
+}
+
+export interface Attribution {
+  baseline: string;
+  candidate: string;
+  /** Per service + operation: mean critical-path ms per checkout, before and after. Largest change first. */
+  operations: { service: string; operation: string; baseline_ms: number; candidate_ms: number; delta_ms: number }[];
+}
+
+export interface Report {
+  schema_version: 1;
+  generated_at: string;
+  title: string;
+  experiment: { name: string | null; title: string | null; description: string | null; baseline: string };
+  summary: string[];
+  variants: VariantReport[];
+  comparisons: Comparison[];
+  attribution: Attribution[];
+  validity: { bounds: ValidityBounds; runs: number; valid_runs: number; invalid: { run_id: string; reason: string }[] };
+  conversion_model: PatienceModel & { assumptions: string[] };
+  statistics: { percentile_method: string; interval_method: string; min_repetitions: number; seed: number; resamples: number };
+  provenance: {
+    git: unknown;
+    machine: unknown;
+    node: unknown;
+    started_at: string | null;
+    rationale: Record<string, string>;
+    sources: string[];
+  };
+  jaeger_url: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const STEP_METRIC = /^http_req_duration\{name:([^}]+)\}$/;
+const CURVE_PERCENTILES = [1, 5, 10, 25, 50, 75, 90, 95, 99, 99.9];
+const MAX_WATERFALL_SPANS = 60;
+
+/** Turns loaded runs into the report model. Pure: same runs and options, same report. */
+export function analyse(runs: readonly RunData[], options: AnalyseOptions = {}): Report {
+  if (runs.length === 0) throw new Error('no runs to analyse');
+  const bounds: ValidityBounds = { ...DEFAULT_VALIDITY, ...options.validity };
+  const model: PatienceModel = { ...DEFAULT_PATIENCE, ...options.patience };
+  const experiment = options.experiment ?? {};
+  const seed = options.seed ?? 20240601;
+  const resamples = options.resamples ?? 10_000;
+  const jaegerUrl = options.jaegerUrl?.replace(/\/+$/, '') ?? null;
+
+  const order = variantOrder(runs, experiment);
+  const baseline = options.baseline ?? experiment.baseline ?? order[0];
+  if (baseline === undefined || !order.includes(baseline)) {
+    throw new Error(`baseline "${String(baseline)}" names no variant in the runs (variants: ${order.join(', ')})`);
+  }
+  const ordered = [baseline, ...order.filter((v) => v !== baseline)];
+
+  const runFacts = runs.map((run) => analyseRun(run, bounds, model));
+  const variants = ordered.map((name) =>
+    analyseVariant(
+      name,
+      runFacts.filter((f) => f.run.meta.variant === name),
+      name === baseline,
+      experiment,
+      model,
+      jaegerUrl,
+    ),
+  );
+
+  const comparisons: Comparison[] = [];
+  const attribution: Attribution[] = [];
+  const base = variants[0] as VariantReport;
+  for (const candidate of variants.slice(1)) {
+    for (const metric of COMPARED_METRICS) comparisons.push(compare(metric, base, candidate, { seed, resamples }));
+    attribution.push(attribute(base, candidate));
+  }
+
+  const allRuns = variants.flatMap((v) => v.runs);
+  const report: Report = {
+    schema_version: 1,
+    generated_at: (options.now ?? (() => new Date()))().toISOString(),
+    title: experiment.title ?? (experiment.name ? `Experiment ${experiment.name}` : `Checkout experiment: ${ordered.join(' vs ')}`),
+    experiment: {
+      name: experiment.name ?? null,
+      title: experiment.title ?? null,
+      description: experiment.description ?? null,
+      baseline,
+    },
+    summary: [],
+    variants,
+    comparisons,
+    attribution,
+    validity: {
+      bounds,
+      runs: allRuns.length,
+      valid_runs: allRuns.filter((r) => r.valid).length,
+      invalid: allRuns.filter((r) => !r.valid).map((r) => ({ run_id: r.run_id, reason: r.excluded_reason ?? '' })),
+    },
+    conversion_model: { ...model, assumptions: conversionAssumptions(model) },
+    statistics: {
+      percentile_method: 'linear interpolation between closest ranks (as k6 computes Trend percentiles)',
+      interval_method: 'percentile bootstrap of the difference of means of per-run values (runs resampled with replacement per variant), residuals inflated by sqrt(n/(n-1)) and the interval widened by t(Welch df)/z for small samples',
+      min_repetitions: 3,
+      seed,
+      resamples,
+    },
+    provenance: {
+      git: experiment.git ?? null,
+      machine: experiment.machine ?? null,
+      node: experiment.node ?? null,
+      started_at: typeof experiment.startedAt === 'string' ? experiment.startedAt : null,
+      rationale: experiment.rationale ?? {},
+      sources: [...new Set(runs.map((r) => r.dir))],
+    },
+    jaeger_url: jaegerUrl,
+  };
+  report.summary = plainSummary(report);
+  return report;
+}
+
+// ---------------------------------------------------------------------------------------------
+// One run
+
+interface CheckoutAttempt {
+  traceId: string;
+  runId: string;
+  outcome: string;
+  /** Cart's span for the checkout request (or the business span when there is no server span). */
+  requestSpan: FlatSpan;
+  durationMs: number;
+  timedOut: boolean;
+}
+
+interface RunFacts {
+  run: RunData;
+  report: RunReport;
+  attempts: CheckoutAttempt[];
+  traces: Map<string, FlatSpan[]>;
+  paymentMs: number[];
+}
+
+function analyseRun(run: RunData, bounds: ValidityBounds, model: PatienceModel): RunFacts {
+  const { meta, summary } = run;
+  const traces = new Map<string, FlatSpan[]>();
+  const byId = new Map<string, FlatSpan>();
+  for (const span of run.spans) {
+    const list = traces.get(span.traceId);
+    if (list) list.push(span);
+    else traces.set(span.traceId, [span]);
+    byId.set(`${span.traceId}/${span.spanId}`, span);
+  }
+
+  const attempts: CheckoutAttempt[] = [];
+  for (const span of run.spans) {
+    if (span.name !== 'checkout' || span.service !== 'cart') continue;
+    const requestSpan = topOfService(span, byId);
+    const outcome = stringAttr(span.attributes['checkout.outcome']) ?? (span.status === 'error' ? 'error' : 'unknown');
+    const timedOut = outcome === 'timeout' || httpStatus(requestSpan) === 504;
+    attempts.push({ traceId: span.traceId, runId: meta.runId, outcome: timedOut ? 'timeout' : outcome, requestSpan, durationMs: spanDurationMs(requestSpan), timedOut });
+  }
+  const paymentSpans = run.spans.filter((s) => s.name === 'payment.authorize');
+  const paymentMs = (paymentSpans.length ? paymentSpans : run.spans.filter((s) => s.service === 'payment' && s.kind === 'server')).map(spanDurationMs);
+
+  const checkoutMetric = summary.metrics['http_req_duration{name:checkout}'];
+  const serverCheckout = attempts.map((a) => a.durationMs).sort((a, b) => a - b);
+  const p95 = value(checkoutMetric, 'p(95)') ?? nullable(percentileOfSorted(serverCheckout, 95));
+  const p99 = value(checkoutMetric, 'p(99)') ?? nullable(percentileOfSorted(serverCheckout, 99));
+  const n = attempts.length;
+  const metrics: Record<ComparedMetric, Num> = {
+    payment_mean_ms: nullable(mean(paymentMs)),
+    checkout_p95_ms: p95,
+    checkout_p99_ms: p99,
+    success_rate: n ? attempts.filter((a) => a.outcome === 'paid').length / n : null,
+    timeout_rate: n ? attempts.filter((a) => a.timedOut).length / n : null,
+    estimated_conversion: n ? mean(attempts.map((a) => conversionOf(a, model))) : null,
+  };
+
+  const iterations = value(summary.metrics['iterations'], 'count');
+  const dropped = value(summary.metrics['dropped_iterations'], 'count') ?? (iterations !== null ? 0 : null);
+  const durationS = durationSeconds(meta.target.duration);
+  // Iterations per second of the planned window (k6's own `rate` divides by the whole test time,
+  // which a slow variant stretches with its last iterations, so it is only the fallback).
+  const achieved = iterations !== null && durationS ? iterations / durationS : value(summary.metrics['iterations'], 'rate');
+  // In an open model every planned iteration either starts or is dropped.
+  const planned = iterations !== null ? iterations + (dropped ?? 0) : durationS ? meta.target.rate * durationS : null;
+  const lag = value(summary.metrics['schedule_lag'], 'p(99)');
+  const loopDelay = value(summary.metrics['generator_event_loop_delay'], 'p(99)');
+  let spansLost: Num = null;
+  let spansLostFraction: Num = null;
+  if (run.telemetry) {
+    const services = Object.values(run.telemetry.services);
+    const lost = services.reduce((s, x) => s + x.dropped, 0);
+    const produced = services.reduce((s, x) => s + x.dropped + x.exported, 0);
+    spansLost = lost;
+    spansLostFraction = produced > 0 ? lost / produced : 0;
+  }
+
+  const pct = (x: number) => `${Math.round(x * 1000) / 10} %`;
+  const checks: ValidityCheck[] = [
+    {
+      name: 'achieved_rate',
+      label: 'achieved vs target rate',
+      value: achieved,
+      bound: `within ±${pct(bounds.rateTolerance)} of ${meta.target.rate}/s`,
+      ok: achieved === null || meta.target.rate === 0 ? null : Math.abs(achieved - meta.target.rate) <= bounds.rateTolerance * meta.target.rate,
+    },
+    {
+      name: 'dropped_iterations',
+      label: 'dropped iterations',
+      value: dropped,
+      bound: `at most ${pct(bounds.maxDroppedFraction)} of planned${planned !== null ? ` (${Math.floor(bounds.maxDroppedFraction * planned)})` : ''}`,
+      ok: dropped === null || planned === null ? null : dropped <= bounds.maxDroppedFraction * planned,
+    },
+    {
+      name: 'schedule_lag_p99',
+      label: 'schedule lag p99 (ms)',
+      value: lag,
+      bound: `at most ${bounds.maxScheduleLagP99Ms} ms`,
+      ok: lag === null ? null : lag <= bounds.maxScheduleLagP99Ms,
+    },
+    {
+      name: 'event_loop_delay_p99',
+      label: 'generator event-loop delay p99 (ms)',
+      value: loopDelay,
+      bound: `at most ${bounds.maxEventLoopDelayP99Ms} ms`,
+      ok: loopDelay === null ? null : loopDelay <= bounds.maxEventLoopDelayP99Ms,
+    },
+    {
+      name: 'spans_lost',
+      label: 'spans lost before export',
+      value: spansLost,
+      bound: `at most ${pct(bounds.maxSpansLostFraction)} of spans produced`,
+      ok: spansLostFraction === null ? null : spansLostFraction <= bounds.maxSpansLostFraction,
+    },
+  ];
+  const failed = checks.filter((c) => c.ok === false);
+  const excluded = meta.warmup ? 'warm-up run' : failed.length ? `failed load validity: ${failed.map((c) => `${c.label} ${fmt(c.value)} (${c.bound})`).join('; ')}` : undefined;
+
+  const report: RunReport = {
+    run_id: meta.runId,
+    dir: run.dir,
+    variant: meta.variant,
+    repetition: meta.repetition,
+    warmup: meta.warmup,
+    valid: excluded === undefined,
+    ...(excluded !== undefined ? { excluded_reason: excluded } : {}),
+    started_at: meta.startedAt ?? null,
+    target_rate: meta.target.rate,
+    achieved_rate: round(achieved),
+    iterations,
+    dropped_iterations: dropped,
+    schedule_lag_p99_ms: round(lag),
+    event_loop_delay_p99_ms: round(loopDelay),
+    spans: run.spans.length,
+    spans_lost: spansLost,
+    checks,
+    metrics: Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, round(v, 6)])) as Record<ComparedMetric, Num>,
+    host: run.host ?? null,
+  };
+  return { run, report, attempts, traces, paymentMs };
+}
+
+function conversionOf(attempt: CheckoutAttempt, model: PatienceModel): number {
+  if (attempt.outcome !== 'paid') return 0;
+  return patienceSurvival(attempt.durationMs, model);
+}
+
+/** P(patience > latency) for a log-normal patience. */
+export function patienceSurvival(latencyMs: number, model: PatienceModel): number {
+  if (latencyMs <= 0) return 1;
+  return 1 - normalCdf(Math.log(latencyMs / model.patienceMedianMs) / model.patienceSigma);
+}
+
+function conversionAssumptions(model: PatienceModel): string[] {
+  return [
+    `Each shopper waits for the checkout request at most a "patience" that varies between shoppers: log-normal, median ${model.patienceMedianMs} ms, log-space spread σ = ${model.patienceSigma}.`,
+    'A checkout converts only if it ends paid and answers within the shopper\'s patience; failures, timeouts and declines never convert.',
+    'Latency is the server-side time of the checkout request; earlier steps (cart, items) and network time to the shopper are not included.',
+    'Shoppers do not retry, and the mix of shoppers and cards is the same in every variant (the load is identical).',
+    'It is a model for comparing variants, not a measurement of real shoppers; only differences between variants are meaningful.',
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// One variant
+
+function analyseVariant(
+  name: string,
+  facts: RunFacts[],
+  isBaseline: boolean,
+  experiment: ExperimentInfo,
+  model: PatienceModel,
+  jaegerUrl: string | null,
+): VariantReport {
+  const valid = facts.filter((f) => f.report.valid);
+  const attempts = valid.flatMap((f) => f.attempts);
+  const definition = experiment.variants?.find((v) => v.name === name);
+  const settings = definition?.settings ?? valid[0]?.run.meta.settings ?? facts[0]?.run.meta.settings ?? {};
+
+  // Steps: client-side latencies from the summaries.
+  const stepNames = new Set<string>();
+  for (const f of valid) for (const key of Object.keys(f.run.summary.metrics)) {
+    const m = STEP_METRIC.exec(key);
+    if (m?.[1]) stepNames.add(m[1]);
+  }
+  const steps: Record<string, LatencyStats> = {};
+  for (const step of [...stepNames].sort(stepOrder)) steps[step] = stepStats(valid.map((f) => f.run.summary), step);
+
+  const outcomes: Record<string, number> = {};
+  for (const a of attempts) outcomes[a.outcome] = (outcomes[a.outcome] ?? 0) + 1;
+  const n = attempts.length;
+
+  // Span operations, pooled.
+  const ops = new Map<string, { service: string; operation: string; durations: number[]; errors: number; timeouts: number }>();
+  for (const f of valid)
+    for (const span of f.run.spans) {
+      const key = `${span.service}\u0000${span.name}`;
+      let op = ops.get(key);
+      if (!op) ops.set(key, (op = { service: span.service, operation: span.name, durations: [], errors: 0, timeouts: 0 }));
+      op.durations.push(spanDurationMs(span));
+      if (span.status === 'error') op.errors++;
+      if (isTimeout(span)) op.timeouts++;
+    }
+  const operations: OperationStats[] = [...ops.values()]
+    .map((op) => ({
+      service: op.service,
+      operation: op.operation,
+      ...latency(op.durations),
+      error_rate: round(op.errors / op.durations.length, 6),
+      timeout_rate: round(op.timeouts / op.durations.length, 6),
+    }))
+    .sort((a, b) => a.service.localeCompare(b.service) || (b.count ?? 0) * (b.mean_ms ?? 0) - (a.count ?? 0) * (a.mean_ms ?? 0));
+
+  // Critical paths of the checkout requests.
+  const paths: CriticalPath[] = [];
+  const pathOf = new Map<CheckoutAttempt, CriticalPath>();
+  for (const f of valid)
+    for (const a of f.attempts) {
+      const p = criticalPath(f.traces.get(a.traceId) ?? [], { rootSpanId: a.requestSpan.spanId });
+      if (p) {
+        paths.push(p);
+        pathOf.set(a, p);
+      }
+    }
+  const aggregate = aggregateCriticalPaths(paths);
+
+  // Exemplars: the median and the p99 checkout request, by duration (nearest rank).
+  const sorted = [...attempts].sort((a, b) => a.durationMs - b.durationMs);
+  const exemplars: Exemplar[] = [];
+  if (sorted.length) {
+    const pick = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as CheckoutAttempt;
+    for (const [which, q] of [['median', 0.5], ['p99', 0.99]] as const) {
+      const a = pick(q);
+      const f = valid.find((x) => x.run.meta.runId === a.runId) as RunFacts;
+      exemplars.push(exemplar(which, a, f.traces.get(a.traceId) ?? [], pathOf.get(a), jaegerUrl));
+    }
+  }
+
+  const serverCheckout = attempts.map((a) => a.durationMs).sort((a, b) => a - b);
+  return {
+    name,
+    description: definition?.description ?? '',
+    baseline: isBaseline,
+    settings,
+    runs: facts.map((f) => f.report),
+    valid_runs: valid.length,
+    steps,
+    checkouts: n,
+    outcomes,
+    success_rate: n ? round((outcomes['paid'] ?? 0) / n, 6) : null,
+    timeout_rate: n ? round((outcomes['timeout'] ?? 0) / n, 6) : null,
+    error_rate: n ? round(attempts.filter((a) => a.outcome !== 'paid' && a.outcome !== 'declined').length / n, 6) : null,
+    dropped_iterations: valid.reduce((s, f) => s + (f.report.dropped_iterations ?? 0), 0),
+    payment: latency(valid.flatMap((f) => f.paymentMs)),
+    checkout: latency(serverCheckout),
+    checkout_curve: serverCheckout.length ? CURVE_PERCENTILES.map((p) => ({ percentile: p, ms: round(percentileOfSorted(serverCheckout, p)) as number })) : [],
+    operations,
+    critical_path: {
+      traces: aggregate.traces,
+      mean_total_ms: aggregate.traces ? round(aggregate.meanTotalMs) : null,
+      orphans: aggregate.orphans,
+      operations: aggregate.operations.map((o) => ({ service: o.service, operation: o.operation, mean_ms: round(o.meanMs) as number, share: round(o.share, 4) as number })),
+    },
+    exemplars,
+    conversion: { estimated: n ? round(mean(attempts.map((a) => conversionOf(a, model))), 6) : null, model },
+    database: databaseReport(valid.length ? valid : facts, n),
+  };
+}
+
+function stepStats(summaries: LoadSummary[], step: string): LatencyStats {
+  const metric = (s: LoadSummary) => s.metrics[`http_req_duration{name:${step}}`];
+  const avg = (key: string) => round(nullable(mean(summaries.map((s) => value(metric(s), key)).filter((v): v is number => v !== null))));
+  const counts = summaries.map((s) => value(s.metrics[`http_reqs{name:${step}}`], 'count')).filter((v): v is number => v !== null);
+  return {
+    count: counts.length ? counts.reduce((a, b) => a + b, 0) : null,
+    mean_ms: avg('avg'),
+    p50_ms: avg('med'),
+    p90_ms: avg('p(90)'),
+    p95_ms: avg('p(95)'),
+    p99_ms: avg('p(99)'),
+    max_ms: round(nullable(Math.max(...summaries.map((s) => value(metric(s), 'max') ?? Number.NEGATIVE_INFINITY)))),
+  };
+}
+
+function exemplar(which: 'median' | 'p99', attempt: CheckoutAttempt, trace: FlatSpan[], path: CriticalPath | undefined, jaegerUrl: string | null): Exemplar {
+  const children = new Map<string, FlatSpan[]>();
+  for (const s of trace) {
+    if (s.parentSpanId === undefined) continue;
+    const list = children.get(s.parentSpanId);
+    if (list) list.push(s);
+    else children.set(s.parentSpanId, [s]);
+  }
+  const onPath = new Set(path?.segments.map((s) => s.spanId) ?? []);
+  const origin = attempt.requestSpan.startUnixNano;
+  const out: ExemplarSpan[] = [];
+  let total = 0;
+  const visit = (span: FlatSpan, depth: number) => {
+    total++;
+    if (out.length < MAX_WATERFALL_SPANS) {
+      out.push({
+        span_id: span.spanId,
+        parent_span_id: span.parentSpanId ?? null,
+        service: span.service,
+        name: span.name,
+        start_ms: round(Number(span.startUnixNano - origin) / 1e6) as number,
+        duration_ms: round(spanDurationMs(span)) as number,
+        status: span.status,
+        depth,
+        on_critical_path: onPath.has(span.spanId),
+      });
+    }
+    const kids = (children.get(span.spanId) ?? []).sort((a, b) => (a.startUnixNano < b.startUnixNano ? -1 : a.startUnixNano > b.startUnixNano ? 1 : 0));
+    if (depth < 50) for (const k of kids) visit(k, depth + 1);
+  };
+  visit(attempt.requestSpan, 0);
+  return {
+    which,
+    trace_id: attempt.traceId,
+    run_id: attempt.runId,
+    duration_ms: round(attempt.durationMs) as number,
+    outcome: attempt.outcome,
+    jaeger_url: jaegerUrl ? `${jaegerUrl}/trace/${attempt.traceId}` : null,
+    spans: out,
+    spans_omitted: total - out.length,
+  };
+}
+
+function databaseReport(facts: RunFacts[], lookupsHint: number): DatabaseReport | null {
+  const withDb = facts.filter((f) => f.run.database);
+  const first = withDb[0]?.run.database as DatabaseEvidence | undefined;
+  if (!first) return null;
+  switch (first.store) {
+    case 'sql': {
+      const statements = new Map<string, { query: string; calls: number; total_ms: number; rows: number }>();
+      for (const f of withDb) {
+        const db = f.run.database;
+        if (db?.store !== 'sql') continue;
+        for (const s of db.statements) {
+          const agg = statements.get(s.query) ?? { query: s.query, calls: 0, total_ms: 0, rows: 0 };
+          agg.calls += s.calls;
+          agg.total_ms += s.total_ms;
+          agg.rows += s.rows;
+          statements.set(s.query, agg);
+        }
+      }
+      return {
+        store: 'sql',
+        profile: first.profile,
+        plan: first.plan,
+        access: planAccess(first.plan),
+        statements: [...statements.values()]
+          .map((s) => ({ ...s, total_ms: round(s.total_ms) as number, mean_ms: s.calls ? (round(s.total_ms / s.calls) as number) : 0 }))
+          .sort((a, b) => b.total_ms - a.total_ms),
+        consumed_capacity: null,
+      };
+    }
+    case 'dynamodb': {
+      let read = 0;
+      let write = 0;
+      let lookups = 0;
+      for (const f of withDb) {
+        const db = f.run.database;
+        if (db?.store !== 'dynamodb') continue;
+        read += db.consumedCapacity.readUnits;
+        write += db.consumedCapacity.writeUnits;
+        lookups += f.run.spans.filter((s) => s.name === 'billing.lookup').length;
+      }
+      if (lookups === 0) lookups = lookupsHint;
+      return {
+        store: 'dynamodb',
+        profile: null,
+        plan: first.plan ?? 'GetItem on the table key (user id): one key lookup per billing address request',
+        access: 'key_lookup',
+        statements: [],
+        consumed_capacity: { read_units: round(read) as number, write_units: round(write) as number, read_units_per_lookup: lookups ? round(read / lookups, 4) : null },
+      };
+    }
+  }
+}
+
+/** Reads a PostgreSQL plan: does it scan the table or use an index to find the user's rows? */
+export function planAccess(plan: string): DatabaseReport['access'] {
+  if (/\b(Index Scan|Index Only Scan|Bitmap Index Scan)\b/.test(plan)) return 'index_scan';
+  if (/\bSeq Scan\b/.test(plan)) return 'sequential_scan';
+  if (/GetItem|Query|key lookup/i.test(plan)) return 'key_lookup';
+  return 'unknown';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comparisons
+
+function compare(metric: ComparedMetric, base: VariantReport, cand: VariantReport, boot: { seed: number; resamples: number }): Comparison {
+  const info = METRIC_INFO[metric];
+  const values = (v: VariantReport) => v.runs.filter((r) => r.valid).map((r) => r.metrics[metric]).filter((x): x is number => x !== null);
+  const b = values(base);
+  const c = values(cand);
+  const common = { metric, label: info.label, unit: info.unit, direction: info.direction, baseline: base.name, candidate: cand.name, n_baseline: b.length, n_candidate: c.length };
+  if (b.length === 0 || c.length === 0) {
+    return { ...common, baseline_value: null, candidate_value: null, delta: null, delta_pct: null, ci95: null, ci95_pct: null, verdict: 'no_data' };
+  }
+  const est = compareRepetitions(b, c, info.direction, boot);
+  // A rate that is 0 in the baseline has no relative change; the absolute one still reads well.
+  return {
+    ...common,
+    baseline_value: round(est.baselineMean, 6),
+    candidate_value: round(est.candidateMean, 6),
+    delta: round(est.delta, 6),
+    delta_pct: round(est.deltaPct, 3),
+    ci95: est.ci95 ? [round(est.ci95[0], 6) as number, round(est.ci95[1], 6) as number] : null,
+    ci95_pct: est.ci95Pct && Number.isFinite(est.ci95Pct[0]) ? [round(est.ci95Pct[0], 3) as number, round(est.ci95Pct[1], 3) as number] : null,
+    verdict: est.verdict,
+  };
+}
+
+function attribute(base: VariantReport, cand: VariantReport): Attribution {
+  const key = (o: { service: string; operation: string }) => `${o.service}\u0000${o.operation}`;
+  const rows = new Map<string, { service: string; operation: string; baseline_ms: number; candidate_ms: number }>();
+  for (const o of base.critical_path.operations) rows.set(key(o), { service: o.service, operation: o.operation, baseline_ms: o.mean_ms, candidate_ms: 0 });
+  for (const o of cand.critical_path.operations) {
+    const row = rows.get(key(o)) ?? { service: o.service, operation: o.operation, baseline_ms: 0, candidate_ms: 0 };
+    row.candidate_ms = o.mean_ms;
+    rows.set(key(o), row);
+  }
+  return {
+    baseline: base.name,
+    candidate: cand.name,
+    operations: [...rows.values()]
+      .map((r) => ({ ...r, delta_ms: round(r.candidate_ms - r.baseline_ms) as number }))
+      .sort((a, b) => Math.abs(b.delta_ms) - Math.abs(a.delta_ms)),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The plain-language summary (the first thing a reader sees, in report.md and report.html)
+
+function plainSummary(report: Report): string[] {
+  const lines: string[] = [];
+  const base = report.variants[0] as VariantReport;
+  for (const cand of report.variants.slice(1)) {
+    const get = (m: ComparedMetric) => report.comparisons.find((c) => c.metric === m && c.candidate === cand.name);
+    const parts: string[] = [];
+    const pay = get('payment_mean_ms');
+    if (pay && pay.baseline_value !== null && pay.candidate_value !== null) {
+      parts.push(
+        `payment processing ${movement(pay)} from ${formatMs(pay.baseline_value)} to ${formatMs(pay.candidate_value)} (${signedPct(pay.delta_pct)}${ciText(pay)})`,
+      );
+    }
+    const to = get('timeout_rate');
+    if (to && to.baseline_value !== null && to.candidate_value !== null) {
+      parts.push(
+        to.baseline_value === to.candidate_value
+          ? `timeouts stayed at ${formatPct(to.baseline_value)} of checkouts`
+          : `timeouts ${to.candidate_value < to.baseline_value ? 'fell' : 'rose'} from ${formatPct(to.baseline_value)} to ${formatPct(to.candidate_value)} of checkouts`,
+      );
+    }
+    const p95 = get('checkout_p95_ms');
+    if (p95 && p95.baseline_value !== null && p95.candidate_value !== null) {
+      parts.push(`the slowest 5 % of checkouts took over ${formatMs(p95.candidate_value)} instead of ${formatMs(p95.baseline_value)}`);
+    }
+    const conv = get('estimated_conversion');
+    if (conv && conv.baseline_value !== null && conv.candidate_value !== null) {
+      parts.push(`estimated conversion (a model, see below) ${formatPct(conv.baseline_value)} → ${formatPct(conv.candidate_value)}`);
+    }
+    const verdicts = report.comparisons.filter((c) => c.candidate === cand.name);
+    const verdict = overallVerdict(verdicts);
+    lines.push(`${cand.name} vs ${base.name}: ${parts.length ? parts.join('; ') : 'no comparable data'}. ${verdict}`);
+  }
+  if (report.validity.invalid.length) {
+    const invalid = report.validity.invalid.filter((r) => !r.reason.startsWith('warm-up'));
+    if (invalid.length) lines.push(`${invalid.length} of ${report.validity.runs} runs failed the load-validity checks and are left out of every verdict (see Load validity).`);
+  }
+  return lines;
+}
+
+function overallVerdict(comparisons: Comparison[]): string {
+  const n = Math.min(...comparisons.map((c) => Math.min(c.n_baseline, c.n_candidate)));
+  if (comparisons.some((c) => c.verdict === 'too_few_repetitions')) {
+    return `Too few repetitions for a verdict (${Number.isFinite(n) ? n : 0} valid run(s) per variant; at least 3 needed): treat the figures as indicative.`;
+  }
+  const improved = comparisons.filter((c) => c.verdict === 'improved').map((c) => c.label);
+  const regressed = comparisons.filter((c) => c.verdict === 'regressed').map((c) => c.label);
+  if (regressed.length) return `Verdict: regressed (${regressed.join(', ')})${improved.length ? `; improved: ${improved.join(', ')}` : ''}.`;
+  if (improved.length) return `Verdict: improved (${improved.join(', ')}); no metric regressed.`;
+  return 'Verdict: no significant change.';
+}
+
+function movement(c: Comparison): string {
+  if (c.delta === null || c.delta === 0) return 'stayed';
+  return c.delta < 0 ? 'fell' : 'rose';
+}
+
+function ciText(c: Comparison): string {
+  if (c.ci95_pct) return `, 95 % CI ${signedPct(c.ci95_pct[0])} to ${signedPct(c.ci95_pct[1])}`;
+  if (c.verdict === 'too_few_repetitions') return ', too few repetitions for a confidence interval';
+  return '';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers, exported for the renderers
+
+export function formatMs(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms)) return '–';
+  if (ms >= 10_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
+  if (ms >= 100) return `${Math.round(ms)} ms`;
+  return `${ms.toFixed(1)} ms`;
+}
+
+export function formatPct(ratio: number | null): string {
+  if (ratio === null || !Number.isFinite(ratio)) return '–';
+  return `${(ratio * 100).toFixed(1)} %`;
+}
+
+export function signedPct(pct: number | null): string {
+  if (pct === null || !Number.isFinite(pct)) return '–';
+  const r = Math.round(pct * 10) / 10;
+  return `${r > 0 ? '+' : r < 0 ? '−' : '±'}${Math.abs(r).toFixed(1)} %`;
+}
+
+function variantOrder(runs: readonly RunData[], experiment: ExperimentInfo): string[] {
+  const seen = [...new Set(runs.map((r) => r.meta.variant))];
+  const declared = (experiment.variants ?? []).map((v) => v.name).filter((n) => seen.includes(n));
+  return [...declared, ...seen.filter((n) => !declared.includes(n))];
+}
+
+function stepOrder(a: string, b: string): number {
+  const known = ['create_cart', 'add_item', 'checkout'];
+  const ia = known.indexOf(a);
+  const ib = known.indexOf(b);
+  return (ia < 0 ? 99 : ia) - (ib < 0 ? 99 : ib) || a.localeCompare(b);
+}
+
+function latency(values: number[]): LatencyStats {
+  const d = describe(values);
+  return { count: d.count, mean_ms: round(d.mean), p50_ms: round(d.p50), p90_ms: round(d.p90), p95_ms: round(d.p95), p99_ms: round(d.p99), max_ms: round(d.max) };
+}
+
+function topOfService(span: FlatSpan, byId: Map<string, FlatSpan>): FlatSpan {
+  let current = span;
+  for (let i = 0; i < 100; i++) {
+    const parent = current.parentSpanId === undefined ? undefined : byId.get(`${current.traceId}/${current.parentSpanId}`);
+    if (!parent || parent.service !== span.service) return current;
+    current = parent;
+  }
+  return current;
+}
+
+function httpStatus(span: FlatSpan): number | undefined {
+  const v = span.attributes['http.response.status_code'] ?? span.attributes['http.status_code'];
+  return typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : undefined;
+}
+
+/** A span that ran out of time: gRPC DEADLINE_EXCEEDED, a checkout that timed out, or an HTTP 504. */
+export function isTimeout(span: FlatSpan): boolean {
+  if (span.attributes['checkout.outcome'] === 'timeout') return true;
+  if (httpStatus(span) === 504) return true;
+  if (span.status !== 'error') return false;
+  const grpc = span.attributes['rpc.grpc.status_code'];
+  return grpc === 4 || grpc === '4' || /DEADLINE_EXCEEDED|deadline exceeded/i.test(span.statusMessage ?? '');
+}
+
+function stringAttr(v: AttributeValue | undefined): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+function value(metric: { values: Record<string, number | null> } | undefined, key: string): Num {
+  const v = metric?.values[key];
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+function nullable(x: number): Num {
+  return Number.isFinite(x) ? x : null;
+}
+
+function round(x: Num, digits = 3): Num {
+  if (x === null || !Number.isFinite(x)) return null;
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+function fmt(v: Num): string {
+  return v === null ? '–' : String(Math.round(v * 100) / 100);
+}
+
+function durationSeconds(d: number | string | undefined): number | undefined {
+  if (typeof d === 'number') return d > 0 ? d : undefined;
+  if (typeof d !== 'string') return undefined;
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(d.trim());
+  if (!m) return undefined;
+  const factor = { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+  return Number(m[1]) * factor;
+}

@@ -1,0 +1,104 @@
+import { formatMs, formatPct, signedPct, type Comparison, type Report } from './analyse';
+
+/** report.md: the summary and the key tables, for a pull request description or comment. */
+export function renderMarkdown(report: Report): string {
+  const out: string[] = [];
+  out.push(`# ${md(report.title)}`, '');
+  for (const line of report.summary) out.push(`- ${md(line)}`);
+  out.push('');
+
+  out.push('## Comparisons', '', `Baseline: **${md(report.experiment.baseline)}**. Values are means over valid runs; the interval is a 95 % bootstrap interval with runs as the unit.`, '');
+  out.push('| metric | candidate | baseline | candidate value | change | 95 % CI | verdict |', '| --- | --- | --- | --- | --- | --- | --- |');
+  for (const c of report.comparisons) {
+    out.push(`| ${md(c.label)} | ${md(c.candidate)} | ${value(c, c.baseline_value)} | ${value(c, c.candidate_value)} | ${change(c)} | ${ci(c)} | ${verdictText(c)} |`);
+  }
+  out.push('');
+
+  out.push('## Latency per step (client side, ms)', '');
+  out.push('| variant | step | p50 | p90 | p95 | p99 | mean |', '| --- | --- | --- | --- | --- | --- | --- |');
+  for (const v of report.variants) {
+    for (const [step, s] of Object.entries(v.steps)) {
+      out.push(`| ${md(v.name)} | ${md(step)} | ${n(s.p50_ms)} | ${n(s.p90_ms)} | ${n(s.p95_ms)} | ${n(s.p99_ms)} | ${n(s.mean_ms)} |`);
+    }
+  }
+  out.push('');
+
+  out.push('## Outcomes', '');
+  out.push('| variant | valid runs | checkouts | success | timeouts | errors | dropped iterations | payment mean | est. conversion |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const v of report.variants) {
+    out.push(
+      `| ${md(v.name)}${v.baseline ? ' (baseline)' : ''} | ${v.valid_runs}/${v.runs.length} | ${v.checkouts} | ${formatPct(v.success_rate)} | ${formatPct(v.timeout_rate)} | ${formatPct(v.error_rate)} | ${v.dropped_iterations} | ${formatMs(v.payment.mean_ms)} | ${formatPct(v.conversion.estimated)} |`,
+    );
+  }
+  out.push('');
+
+  if (report.attribution.length) {
+    out.push('## Where the time went (critical path of a checkout, mean ms per checkout)', '');
+    for (const a of report.attribution) {
+      out.push(`**${md(a.candidate)} vs ${md(a.baseline)}**`, '', '| service | operation | baseline | candidate | change |', '| --- | --- | --- | --- | --- |');
+      for (const o of a.operations.slice(0, 8)) {
+        out.push(`| ${md(o.service)} | ${md(o.operation)} | ${o.baseline_ms.toFixed(1)} | ${o.candidate_ms.toFixed(1)} | ${o.delta_ms > 0 ? '+' : ''}${o.delta_ms.toFixed(1)} |`);
+      }
+      out.push('');
+    }
+  }
+
+  out.push('## Exemplar traces', '');
+  for (const v of report.variants) {
+    for (const e of v.exemplars) {
+      const id = e.jaeger_url ? `[\`${e.trace_id}\`](${e.jaeger_url})` : `\`${e.trace_id}\``;
+      out.push(`- ${md(v.name)}, ${e.which} checkout: ${formatMs(e.duration_ms)} (${md(e.outcome)}), trace ${id}`);
+    }
+  }
+  out.push('');
+
+  out.push('## Load validity', '');
+  out.push(`${report.validity.valid_runs} of ${report.validity.runs} runs valid.`);
+  for (const r of report.validity.invalid) out.push(`- \`${md(r.run_id)}\`: ${md(r.reason)}`);
+  out.push('');
+  out.push(
+    `_Estimated conversion is a model (patience log-normal, median ${report.conversion_model.patienceMedianMs} ms, σ ${report.conversion_model.patienceSigma}); see report.html for its assumptions._`,
+    '',
+  );
+  return out.join('\n');
+}
+
+export function verdictText(c: Comparison): string {
+  switch (c.verdict) {
+    case 'improved':
+      return 'improved';
+    case 'regressed':
+      return 'regressed';
+    case 'no_significant_change':
+      return 'no significant change';
+    case 'too_few_repetitions':
+      return `too few repetitions (${Math.min(c.n_baseline, c.n_candidate)})`;
+    case 'no_data':
+      return 'no data';
+  }
+}
+
+function value(c: Comparison, v: number | null): string {
+  return c.unit === 'ms' ? formatMs(v) : formatPct(v);
+}
+
+function change(c: Comparison): string {
+  if (c.delta === null) return '–';
+  if (c.unit === 'ratio') return `${c.delta > 0 ? '+' : c.delta < 0 ? '−' : '±'}${Math.abs(c.delta * 100).toFixed(1)} pt`;
+  return signedPct(c.delta_pct);
+}
+
+function ci(c: Comparison): string {
+  if (!c.ci95) return '–';
+  if (c.unit === 'ratio') return `${(c.ci95[0] * 100).toFixed(1)} to ${(c.ci95[1] * 100).toFixed(1)} pt`;
+  return c.ci95_pct ? `${signedPct(c.ci95_pct[0])} to ${signedPct(c.ci95_pct[1])}` : `${c.ci95[0].toFixed(1)} to ${c.ci95[1].toFixed(1)} ms`;
+}
+
+function n(v: number | null): string {
+  return v === null ? '–' : v.toFixed(1);
+}
+
+/** Keeps user text from breaking a table or turning into markup. */
+function md(text: string): string {
+  return text.replace(/[|\\`*_<>[\]]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
+}
