@@ -1,0 +1,32 @@
+import { createServer, type Server } from 'node:http';
+import { METRICS_CONTENT_TYPE, metricsText } from './sdk';
+
+export interface MetricsServer {
+  /** http://host:port/metrics */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Serves GET /metrics (Prometheus text) on its own port, for the gRPC services. */
+export async function serveMetrics(host: string, port: number): Promise<MetricsServer> {
+  const server: Server = createServer((request, response) => {
+    if (request.method !== 'GET' || (request.url ?? '').split('?')[0] !== '/metrics') {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    metricsText().then(
+      (text) => response.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE }).end(text),
+      () => response.writeHead(500, { 'content-type': 'text/plain' }).end('metrics collection failed\n'),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address();
+  const bound = typeof address === 'object' && address ? address.port : port;
+  return {
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}/metrics`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,156 @@
+import { TraceFlags, context, propagation, type Context } from '@opentelemetry/api';
+import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
+import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+
+/** Baggage entries copied onto every span as attributes of the same name. */
+export const LAB_BAGGAGE_KEYS = ['lab.run_id', 'lab.variant'] as const;
+
+/** URL-bearing attributes whose query string may carry anything a client sent. */
+const URL_ATTRIBUTES = ['url.full', 'http.url', 'http.target', 'url.original'] as const;
+
+/**
+ * Copies the baggage entries `lab.run_id` and `lab.variant` onto every span at start, read from
+ * the parent context (so spans started in async continuations get them too), and strips query
+ * strings from URL attributes when a span ends.
+ */
+export class LabAttributesSpanProcessor implements SpanProcessor {
+  onStart(span: Span, parentContext: Context): void {
+    const baggage = propagation.getBaggage(parentContext);
+    if (!baggage) return;
+    for (const key of LAB_BAGGAGE_KEYS) {
+      const entry = baggage.getEntry(key);
+      if (entry) span.setAttribute(key, entry.value);
+    }
+  }
+
+  onEnd(span: ReadableSpan): void {
+    scrubSpan(span);
+  }
+
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/** Removes query strings (which may hold personal data) from a finished span's attributes. */
+export function scrubSpan(span: ReadableSpan): void {
+  const attributes = span.attributes as Record<string, unknown>;
+  if ('url.query' in attributes) attributes['url.query'] = 'REDACTED';
+  for (const key of URL_ATTRIBUTES) {
+    const value = attributes[key];
+    if (typeof value === 'string' && value.includes('?')) attributes[key] = `${value.slice(0, value.indexOf('?'))}?REDACTED`;
+  }
+}
+
+export interface BatchOptions {
+  maxQueueSize: number;
+  maxExportBatchSize: number;
+  scheduledDelayMillis: number;
+  exportTimeoutMillis: number;
+}
+
+export interface SpanExportStats {
+  /** Spans the exporter acknowledged. */
+  exported: number;
+  /** Spans lost: queue overflow plus failed or timed-out exports. */
+  dropped: number;
+  /** Spans waiting in the queue or in an export under way. */
+  pending: number;
+}
+
+/**
+ * A batching span processor (the SDK's BatchSpanProcessor semantics: a bounded queue, batches
+ * of maxExportBatchSize sent when full or after scheduledDelayMillis, one export at a time) that
+ * counts what it exported and what it lost, so a run can prove it dropped nothing.
+ */
+export class CountingBatchSpanProcessor implements SpanProcessor {
+  private queue: ReadableSpan[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private exporting: Promise<void> | undefined;
+  private inFlight = 0;
+  private stopped = false;
+  private readonly stats = { exported: 0, dropped: 0 };
+
+  constructor(
+    private readonly exporter: SpanExporter,
+    private readonly options: BatchOptions,
+  ) {}
+
+  exportStats(): SpanExportStats {
+    return { ...this.stats, pending: this.queue.length + this.inFlight };
+  }
+
+  onStart(): void {
+    // Nothing to do when a span starts.
+  }
+
+  onEnd(span: ReadableSpan): void {
+    if (this.stopped || (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
+    if (this.queue.length >= this.options.maxQueueSize) {
+      this.stats.dropped += 1;
+      return;
+    }
+    this.queue.push(span);
+    if (this.queue.length >= this.options.maxExportBatchSize) this.kick();
+    else this.timer ??= setTimeout(() => this.kick(), this.options.scheduledDelayMillis).unref();
+  }
+
+  async forceFlush(): Promise<void> {
+    this.kick();
+    while (this.exporting) await this.exporting;
+    await this.exporter.forceFlush?.();
+  }
+
+  async shutdown(): Promise<void> {
+    await this.forceFlush();
+    this.stopped = true;
+    await this.exporter.shutdown();
+  }
+
+  /** Starts the export loop unless it is running; it drains the queue batch by batch. */
+  private kick(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.exporting || this.queue.length === 0) return;
+    this.exporting = this.drain().finally(() => {
+      this.exporting = undefined;
+      if (this.queue.length > 0) this.timer ??= setTimeout(() => this.kick(), this.options.scheduledDelayMillis).unref();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.options.maxExportBatchSize);
+      this.inFlight = batch.length;
+      const result = await this.exportBatch(batch);
+      this.inFlight = 0;
+      if (result.code === ExportResultCode.SUCCESS) this.stats.exported += batch.length;
+      else this.stats.dropped += batch.length;
+    }
+  }
+
+  private exportBatch(batch: ReadableSpan[]): Promise<ExportResult> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(
+        () => resolve({ code: ExportResultCode.FAILED, error: new Error('span export timed out') }),
+        this.options.exportTimeoutMillis,
+      );
+      try {
+        // The export's own HTTP request must not be traced (it would feed itself).
+        context.with(suppressTracing(context.active()), () =>
+          this.exporter.export(batch, (result) => {
+            clearTimeout(timer);
+            resolve(result);
+          }),
+        );
+      } catch (error) {
+        clearTimeout(timer);
+        resolve({ code: ExportResultCode.FAILED, error: error instanceof Error ? error : new Error(String(error)) });
+      }
+    });
+  }
+}

@@ -1,0 +1,200 @@
+import type { IncomingMessage } from 'node:http';
+import { SpanKind, metrics, type Histogram } from '@opentelemetry/api';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { AwsInstrumentation } from '@opentelemetry/instrumentation-aws-sdk';
+import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
+import { envDetector, hostDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { CountingBatchSpanProcessor, LabAttributesSpanProcessor, type SpanExportStats } from './processors';
+import { loadTelemetrySettings, serviceIdentity, type TelemetrySettings } from './settings';
+
+interface TelemetryState {
+  sdk: NodeSDK;
+  spans: CountingBatchSpanProcessor;
+  prometheus: PrometheusExporter;
+  serializer: PrometheusSerializer;
+  settings: TelemetrySettings;
+  serviceName: string;
+  stopping?: Promise<void>;
+}
+
+// On globalThis, so the preload and the service share one state however each was loaded.
+const STATE = Symbol.for('checkout-lab.telemetry');
+const holder = globalThis as typeof globalThis & { [STATE]?: TelemetryState };
+
+const HTTP_ROUTE = Symbol.for('checkout-lab.http.route');
+type RoutedRequest = { [HTTP_ROUTE]?: string };
+
+/**
+ * Records the route template (`/carts/:cartId/checkout`) a web framework matched for a raw
+ * Node.js request, so the HTTP server span gets `http.route` and the name `POST <route>`.
+ */
+export function setHttpRoute(request: object, route: string): void {
+  (request as RoutedRequest)[HTTP_ROUTE] = route;
+}
+
+/** Requests that are not traced: probes and scrapes. */
+const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+/**
+ * Starts the OpenTelemetry Node SDK: auto-instrumentation (http, nestjs-core, grpc, pg,
+ * aws-sdk, undici, pino), W3C trace-context + baggage, OTLP trace export configured by the
+ * standard OTEL_* variables (http/protobuf by default), a counting batch processor, and a
+ * Prometheus reader served by the service on /metrics. Must run before the service's modules
+ * load (see preload.ts). Returns false when OTEL_SDK_DISABLED=true. Starting twice is a no-op.
+ */
+export function startTelemetry(environment: NodeJS.ProcessEnv = process.env, entry = process.argv[1]): boolean {
+  if (holder[STATE]) return true;
+  const settings = loadTelemetrySettings(environment);
+  if (settings.disabled) return false;
+  const identity = serviceIdentity(entry);
+  const serviceName = settings.serviceName ?? identity.name;
+
+  const exporter = settings.protocol === 'http/json' ? new OTLPJsonTraceExporter() : new OTLPProtoTraceExporter();
+  const spans = new CountingBatchSpanProcessor(exporter, settings.batch);
+  const prometheus = new PrometheusExporter({ preventServerStart: true });
+  const sdk = new NodeSDK({
+    resource: resourceFromAttributes({
+      [ATTR_SERVICE_NAME]: serviceName,
+      [ATTR_SERVICE_VERSION]: identity.version,
+      'deployment.environment.name': settings.deploymentEnvironment,
+      ...(serviceName === 'billing-address'
+        ? {
+            'billing.store': settings.billing.store,
+            ...(settings.billing.store === 'sql' ? { 'billing.sql_profile': settings.billing.sqlProfile } : {}),
+          }
+        : {}),
+    }),
+    resourceDetectors: [envDetector, processDetector, hostDetector],
+    textMapPropagator: new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+    spanProcessors: [new LabAttributesSpanProcessor(), new RpcMetricsSpanProcessor(), spans],
+    metricReaders: [prometheus],
+    // Prometheus reserves `_count` for histograms and summaries (promtool rejects the gauge's name).
+    views: [{ instrumentName: 'db.client.connection.count', name: 'db.client.connection.usage' }],
+    logRecordProcessors: [],
+    instrumentations: [
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (request: IncomingMessage) => UNTRACED_PATHS.has((request.url ?? '').split('?')[0] ?? ''),
+        // The route template a framework matched (see setHttpRoute) names the server span.
+        applyCustomAttributesOnSpan: (span, request) => {
+          const route = (request as RoutedRequest)[HTTP_ROUTE];
+          if (route && 'method' in request && request.method) {
+            span.setAttribute('http.route', route);
+            span.updateName(`${request.method} ${route}`);
+          }
+        },
+        requireParentforOutgoingSpans: true,
+      }),
+      new NestInstrumentation(),
+      new GrpcInstrumentation({ ignoreGrpcMethods: ['Check', 'Watch'] }),
+      new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false }),
+      new AwsInstrumentation({ suppressInternalInstrumentation: true }),
+      new UndiciInstrumentation({ requireParentforSpans: true }),
+      new PinoInstrumentation({ disableLogSending: true }),
+    ],
+  });
+  sdk.start();
+  const meter = metrics.getMeter('checkout-lab');
+  meter
+    .createObservableCounter('otel.spans.exported', { description: 'Spans the trace exporter delivered' })
+    .addCallback((result) => result.observe(spans.exportStats().exported));
+  meter
+    .createObservableCounter('otel.spans.dropped', { description: 'Spans lost: batch queue overflow or failed exports' })
+    .addCallback((result) => result.observe(spans.exportStats().dropped));
+  holder[STATE] = { sdk, spans, prometheus, serializer: new PrometheusSerializer(), settings, serviceName };
+  return true;
+}
+
+/** True once startTelemetry has run in this process (and was not disabled). */
+export function telemetryEnabled(): boolean {
+  return holder[STATE] !== undefined;
+}
+
+/** What the span exporter delivered and lost so far; undefined when telemetry is off. */
+export function spanExportStats(): SpanExportStats | undefined {
+  return holder[STATE]?.spans.exportStats();
+}
+
+/** Sends every finished span now (e.g. before a test reads the receiver). */
+export async function flushTelemetry(): Promise<void> {
+  await holder[STATE]?.spans.forceFlush();
+}
+
+/** Flushes and stops the SDK; the service calls it last when it stops, so no span is lost. Safe to call twice. */
+export function shutdownTelemetry(): Promise<void> {
+  const state = holder[STATE];
+  if (!state) return Promise.resolve();
+  state.stopping ??= state.sdk.shutdown().catch((error: unknown) => {
+    process.stderr.write(`telemetry: shutdown failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  });
+  return state.stopping;
+}
+
+/** The service's metrics in Prometheus text format (empty when telemetry is off). */
+export async function metricsText(): Promise<string> {
+  const state = holder[STATE];
+  if (!state) return '';
+  const { resourceMetrics } = await state.prometheus.collect();
+  return state.serializer.serialize(resourceMetrics);
+}
+
+/** Content type of metricsText(). */
+export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+const RPC_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
+/**
+ * The gRPC instrumentation records no metrics; this derives the RPC duration histograms
+ * (rpc.server.call.duration, rpc.client.call.duration, seconds) from its spans.
+ */
+class RpcMetricsSpanProcessor implements SpanProcessor {
+  private histograms: { server: Histogram; client: Histogram } | undefined;
+
+  onStart(): void {
+    // Nothing to do when a span starts.
+  }
+
+  onEnd(span: ReadableSpan): void {
+    const { attributes } = span;
+    if (attributes['rpc.system'] !== 'grpc') return;
+    this.histograms ??= {
+      server: metrics.getMeter('checkout-lab').createHistogram('rpc.server.call.duration', {
+        unit: 's',
+        description: 'Duration of gRPC calls served',
+        advice: { explicitBucketBoundaries: RPC_BUCKETS },
+      }),
+      client: metrics.getMeter('checkout-lab').createHistogram('rpc.client.call.duration', {
+        unit: 's',
+        description: 'Duration of gRPC calls made',
+        advice: { explicitBucketBoundaries: RPC_BUCKETS },
+      }),
+    };
+    const seconds = span.duration[0] + span.duration[1] / 1e9;
+    const labels = {
+      'rpc.system': 'grpc',
+      'rpc.service': String(attributes['rpc.service'] ?? ''),
+      'rpc.method': String(attributes['rpc.method'] ?? ''),
+      'rpc.grpc.status_code': Number(attributes['rpc.grpc.status_code'] ?? -1),
+    };
+    if (span.kind === SpanKind.SERVER) this.histograms.server.record(seconds, labels);
+    else if (span.kind === SpanKind.CLIENT) this.histograms.client.record(seconds, labels);
+  }
+
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}

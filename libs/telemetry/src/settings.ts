@@ -1,0 +1,84 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { env, parseEnv } from '@checkout-lab/config';
+
+/**
+ * Every environment variable the telemetry layer reads (the OpenTelemetry SDK and its exporters
+ * read the OTEL_* ones themselves). Infra validation checks compose and k8s env against it.
+ */
+export const TELEMETRY_ENV_VARS = [
+  'OTEL_SDK_DISABLED',
+  'OTEL_SERVICE_NAME',
+  'OTEL_RESOURCE_ATTRIBUTES',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_PROTOCOL',
+  'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
+  'OTEL_EXPORTER_OTLP_HEADERS',
+  'OTEL_EXPORTER_OTLP_TIMEOUT',
+  'OTEL_TRACES_SAMPLER',
+  'OTEL_TRACES_SAMPLER_ARG',
+  'OTEL_BSP_MAX_QUEUE_SIZE',
+  'OTEL_BSP_MAX_EXPORT_BATCH_SIZE',
+  'OTEL_BSP_SCHEDULE_DELAY',
+  'OTEL_BSP_EXPORT_TIMEOUT',
+  'OTEL_LOG_LEVEL',
+  'DEPLOYMENT_ENVIRONMENT',
+  'BILLING_STORE',
+  'BILLING_SQL_PROFILE',
+] as const;
+
+/** Span batching sized for the lab's heaviest scenario: a few hundred concurrent checkouts of ~20 spans each. */
+export const BATCH_DEFAULTS = { maxQueueSize: 65_536, maxExportBatchSize: 2_048, scheduledDelayMillis: 500, exportTimeoutMillis: 30_000 };
+
+const schema = z
+  .object({
+    OTEL_SDK_DISABLED: env.boolean(false),
+    OTEL_SERVICE_NAME: z.string().min(1).optional(),
+    OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(['http/protobuf', 'http/json']).optional(),
+    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z.enum(['http/protobuf', 'http/json']).optional(),
+    OTEL_BSP_MAX_QUEUE_SIZE: env.positiveInt(BATCH_DEFAULTS.maxQueueSize),
+    OTEL_BSP_MAX_EXPORT_BATCH_SIZE: env.positiveInt(BATCH_DEFAULTS.maxExportBatchSize),
+    OTEL_BSP_SCHEDULE_DELAY: env.positiveInt(BATCH_DEFAULTS.scheduledDelayMillis),
+    OTEL_BSP_EXPORT_TIMEOUT: env.positiveInt(BATCH_DEFAULTS.exportTimeoutMillis),
+    DEPLOYMENT_ENVIRONMENT: z.string().min(1).default('lab'),
+    BILLING_STORE: z.enum(['sql', 'dynamodb']).default('sql'),
+    BILLING_SQL_PROFILE: z.enum(['legacy', 'indexed']).default('legacy'),
+  })
+  .transform((e) => ({
+    disabled: e.OTEL_SDK_DISABLED,
+    serviceName: e.OTEL_SERVICE_NAME,
+    protocol: e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? e.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf',
+    batch: {
+      maxQueueSize: e.OTEL_BSP_MAX_QUEUE_SIZE,
+      maxExportBatchSize: Math.min(e.OTEL_BSP_MAX_EXPORT_BATCH_SIZE, e.OTEL_BSP_MAX_QUEUE_SIZE),
+      scheduledDelayMillis: e.OTEL_BSP_SCHEDULE_DELAY,
+      exportTimeoutMillis: e.OTEL_BSP_EXPORT_TIMEOUT,
+    },
+    deploymentEnvironment: e.DEPLOYMENT_ENVIRONMENT,
+    billing: { store: e.BILLING_STORE, sqlProfile: e.BILLING_SQL_PROFILE },
+  }));
+
+export type TelemetrySettings = z.infer<typeof schema>;
+
+export function loadTelemetrySettings(environment: NodeJS.ProcessEnv): TelemetrySettings {
+  return parseEnv('telemetry', schema, environment);
+}
+
+/**
+ * The service a process runs, from its entry file (services/<name>/src/main.ts), and that
+ * service's package version. Used when OTEL_SERVICE_NAME is not set.
+ */
+export function serviceIdentity(entry: string | undefined): { name: string; version: string } {
+  const fallback = { name: 'unknown_service:node', version: '0.0.0' };
+  if (!entry) return fallback;
+  let dir = path.dirname(path.resolve(entry));
+  for (let depth = 0; depth < 4; depth += 1, dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (!fs.existsSync(manifest)) continue;
+    const pkg = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version?: string };
+    return { name: path.basename(dir), version: pkg.version ?? fallback.version };
+  }
+  return fallback;
+}

@@ -1,0 +1,166 @@
+import { createServer, type Server } from 'node:http';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { parseOtlpJson, readJaegerSpans, readOtlpJsonFiles, TraceFormatError } from '../src';
+
+/** Two lines as the Collector's file exporter writes them (one ExportTraceServiceRequest per line). */
+const line = (spanId: string, service: string, parent?: string) =>
+  JSON.stringify({
+    resourceSpans: [
+      {
+        resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+        scopeSpans: [
+          {
+            scope: { name: '@opentelemetry/instrumentation-grpc', version: '0.223.0' },
+            spans: [
+              {
+                traceId: '5B8EFFF798038103D269B633813FC60C',
+                spanId,
+                ...(parent ? { parentSpanId: parent } : { parentSpanId: '' }),
+                name: 'grpc.checkout.payment.v1.PaymentService/Authorize',
+                kind: 'SPAN_KIND_CLIENT',
+                startTimeUnixNano: '1700000000000000000',
+                endTimeUnixNano: '1700000000123456789',
+                attributes: [
+                  { key: 'rpc.grpc.status_code', value: { intValue: '0' } },
+                  { key: 'tags', value: { arrayValue: { values: [{ stringValue: 'a' }, { stringValue: 'b' }] } } },
+                  { key: 'ok', value: { boolValue: true } },
+                ],
+                events: [{ timeUnixNano: '1700000000100000000', name: 'exception', attributes: [{ key: 'exception.type', value: { stringValue: 'Error' } }] }],
+                status: { code: 'STATUS_CODE_OK' },
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  });
+
+describe('OTLP/JSON files', () => {
+  it('reads JSON lines and whole-file documents into FlatSpans', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'otlp-json-'));
+    const lines = path.join(dir, 'collector.json');
+    writeFileSync(lines, `${line('eee19b7ec3c1b174', 'cart')}\n${line('eee19b7ec3c1b175', 'payment', 'eee19b7ec3c1b174')}\n`);
+    const whole = path.join(dir, 'whole.json');
+    writeFileSync(whole, JSON.stringify(JSON.parse(line('eee19b7ec3c1b176', 'billing-address')), null, 2));
+    const spans = await readOtlpJsonFiles([lines, whole]);
+    expect(spans.map((s) => [s.service, s.spanId, s.parentSpanId])).toEqual([
+      ['cart', 'eee19b7ec3c1b174', undefined],
+      ['payment', 'eee19b7ec3c1b175', 'eee19b7ec3c1b174'],
+      ['billing-address', 'eee19b7ec3c1b176', undefined],
+    ]);
+    expect(spans[1]).toMatchObject({
+      traceId: '5b8efff798038103d269b633813fc60c',
+      kind: 'client',
+      status: 'ok',
+      startUnixNano: 1700000000000000000n,
+      endUnixNano: 1700000000123456789n,
+      attributes: { 'rpc.grpc.status_code': 0, tags: ['a', 'b'], ok: true },
+      events: [{ name: 'exception', timeUnixNano: 1700000000100000000n, attributes: { 'exception.type': 'Error' } }],
+    });
+  });
+
+  it('names the line that is not OTLP', () => {
+    expect(() => parseOtlpJson(`${line('eee19b7ec3c1b174', 'cart')}\nnot json\n`, 'f.json')).toThrow(new TraceFormatError('f.json:2: not JSON'));
+    expect(() => parseOtlpJson('{"resourceSpans":{}}', 'g.json')).toThrow(/g.json: not an OTLP trace request/);
+  });
+});
+
+describe('Jaeger query API', () => {
+  let server: Server;
+  let baseUrl: string;
+  const requests: URL[] = [];
+  const trace = {
+    traceID: '5b8efff798038103d269b633813fc60c',
+    spans: [
+      {
+        traceID: '5b8efff798038103d269b633813fc60c',
+        spanID: 'eee19b7ec3c1b174',
+        operationName: 'POST /carts/:cartId/checkout',
+        references: [],
+        startTime: 1700000000000000,
+        duration: 250000,
+        tags: [
+          { key: 'span.kind', type: 'string', value: 'server' },
+          { key: 'lab.run_id', type: 'string', value: 'run-7' },
+          { key: 'http.response.status_code', type: 'int64', value: 200 },
+        ],
+        logs: [],
+        processID: 'p1',
+      },
+      {
+        traceID: '5b8efff798038103d269b633813fc60c',
+        spanID: 'e19b7ec3c1b175',
+        operationName: 'payment.authorize',
+        references: [{ refType: 'CHILD_OF', traceID: '5b8efff798038103d269b633813fc60c', spanID: 'eee19b7ec3c1b174' }],
+        startTime: 1700000000010000,
+        duration: 1500,
+        tags: [
+          { key: 'otel.status_code', type: 'string', value: 'ERROR' },
+          { key: 'otel.status_description', type: 'string', value: 'stripe is unavailable' },
+          { key: 'error', type: 'bool', value: true },
+        ],
+        logs: [{ timestamp: 1700000000011000, fields: [{ key: 'event', type: 'string', value: 'exception' }, { key: 'exception.message', type: 'string', value: 'x' }] }],
+        processID: 'p2',
+      },
+    ],
+    processes: {
+      p1: { serviceName: 'cart', tags: [{ key: 'service.version', type: 'string', value: '0.1.0' }] },
+      p2: { serviceName: 'payment', tags: [] },
+    },
+  };
+
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      const url = new URL(request.url ?? '/', 'http://localhost');
+      requests.push(url);
+      if (url.pathname !== '/api/traces') return void response.writeHead(404).end();
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: [trace], total: 0, limit: 0, offset: 0, errors: null }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  });
+  afterAll(() => new Promise((resolve) => server.close(resolve)));
+
+  it('queries by service, window and lab.run_id tag, and converts µs timestamps, kinds, status and logs', async () => {
+    const start = new Date(1700000000000);
+    const end = new Date(1700000060000);
+    const spans = await readJaegerSpans({ baseUrl, services: ['cart', 'payment'], start, end, runId: 'run-7', limit: 50 });
+    expect(requests.map((u) => Object.fromEntries(u.searchParams))).toEqual([
+      { service: 'cart', start: '1700000000000000', end: '1700000060000000', limit: '50', tags: '{"lab.run_id":"run-7"}' },
+      { service: 'payment', start: '1700000000000000', end: '1700000060000000', limit: '50', tags: '{"lab.run_id":"run-7"}' },
+    ]);
+    expect(spans).toHaveLength(2);
+    expect(spans[0]).toMatchObject({
+      spanId: 'eee19b7ec3c1b174',
+      kind: 'server',
+      service: 'cart',
+      status: 'unset',
+      startUnixNano: 1700000000000000000n,
+      endUnixNano: 1700000000250000000n,
+      attributes: { 'lab.run_id': 'run-7', 'http.response.status_code': 200 },
+      resource: { 'service.name': 'cart', 'service.version': '0.1.0' },
+    });
+    expect(spans[0]?.parentSpanId).toBeUndefined();
+    expect(spans[1]).toMatchObject({
+      spanId: '00e19b7ec3c1b175',
+      parentSpanId: 'eee19b7ec3c1b174',
+      kind: 'internal',
+      status: 'error',
+      statusMessage: 'stripe is unavailable',
+      attributes: {},
+      events: [{ name: 'exception', timeUnixNano: 1700000000011000000n, attributes: { 'exception.message': 'x' } }],
+    });
+  });
+
+  it('reports an answer that is not a Jaeger trace list', async () => {
+    await expect(
+      readJaegerSpans({ baseUrl, services: ['cart'], start: new Date(0), end: new Date(1), fetchImpl: async () => new Response('{"oops":1}') }),
+    ).rejects.toThrow(/no "data" array/);
+    await expect(
+      readJaegerSpans({ baseUrl, services: ['cart'], start: new Date(0), end: new Date(1), fetchImpl: async () => new Response('', { status: 503 }) }),
+    ).rejects.toThrow(/answered 503/);
+  });
+});
