@@ -20,16 +20,23 @@ export default [
         'error',
         {
           enforceBuildableLibDependency: false,
-          allow: [],
+          // Services are applications; only their config schemas may be imported, by infra validation.
+          allow: ['@checkout-lab/cart/src/config', '@checkout-lab/payment/src/config', '@checkout-lab/billing-address/src/config'],
           depConstraints: [
             { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib'] },
+            // Tools may read a service's public config surface (infra validation checks manifests against it).
+            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:service'] },
             { sourceTag: 'scope:cart', onlyDependOnLibsWithTags: ['scope:cart', 'scope:shared'] },
             { sourceTag: 'scope:payment', onlyDependOnLibsWithTags: ['scope:payment', 'scope:shared'] },
             { sourceTag: 'scope:billing-address', onlyDependOnLibsWithTags: ['scope:billing-address', 'scope:shared'] },
             { sourceTag: 'scope:lab', onlyDependOnLibsWithTags: ['scope:lab', 'scope:shared'] },
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+            // infra validation checks every service's deployment against that service; nothing depends on it.
+            {
+              sourceTag: 'scope:infra',
+              onlyDependOnLibsWithTags: ['scope:infra', 'scope:shared', 'scope:lab', 'scope:cart', 'scope:payment', 'scope:billing-address'],
+            },
           ],
         },
       ],
