@@ -3,10 +3,11 @@ const path = require('node:path');
 
 /**
  * @param {string} projectDir
- * @param {{ postgres?: boolean } & Record<string, unknown>} [options] postgres: start one real
- *   PostgreSQL server for the run (TEST_POSTGRES_URL) through the global setup.
+ * @param {{ postgres?: boolean, dynamodb?: boolean } & Record<string, unknown>} [options] postgres:
+ *   start one real PostgreSQL server for the run (TEST_POSTGRES_URL); dynamodb: one dynalite
+ *   server in its own process (TEST_DYNAMODB_ENDPOINT). Both through the global setup; combinable.
  */
-module.exports = function jestConfig(projectDir, { postgres = false, ...extra } = {}) {
+module.exports = function jestConfig(projectDir, { postgres = false, dynamodb = false, ...extra } = {}) {
   return {
     displayName: path.basename(projectDir),
     rootDir: projectDir,
@@ -26,10 +27,11 @@ module.exports = function jestConfig(projectDir, { postgres = false, ...extra } 
       ],
     },
     moduleFileExtensions: ['ts', 'js', 'json'],
-    ...(postgres
+    ...(postgres || dynamodb
       ? {
-          globalSetup: path.join(__dirname, 'src/postgres.global-setup.ts'),
-          globalTeardown: path.join(__dirname, 'src/postgres.global-teardown.ts'),
+          globalSetup: path.join(__dirname, 'src/global-setup.ts'),
+          globalTeardown: path.join(__dirname, 'src/global-teardown.ts'),
+          globals: { checkoutLabTestServers: { postgres, dynamodb } },
         }
       : {}),
     ...extra,

@@ -1,1 +1,1 @@
-module.exports = require('./jest-preset.js')(__dirname, { postgres: true });
+module.exports = require('./jest-preset.js')(__dirname, { postgres: true, dynamodb: true });

@@ -66,6 +66,28 @@ export function describeBillingAddressStoreContract(name: string, makeStore: () 
       await expect(store.getCurrent(userId)).resolves.toBeNull();
     });
 
+    it('falls back to the previous default when the current one stops being a default', async () => {
+      const userId = newUserId();
+      const first = await store.put(address(userId, { city: 'First default' }));
+      const second = await store.put(address(userId, { city: 'Second default' }));
+      await expect(store.getCurrent(userId)).resolves.toEqual(second);
+
+      await store.put({ ...withoutUpdatedAt(second), isDefault: false });
+      await expect(store.getCurrent(userId)).resolves.toEqual(first);
+    });
+
+    it('keeps every address when one user\'s addresses are written concurrently; the last acknowledged default wins', async () => {
+      const userId = newUserId();
+      const inputs = Array.from({ length: 10 }, (_, i) => address(userId, { city: `Parallel ${i}` }));
+      await Promise.all(inputs.map((input) => store.put(input)));
+      const last = await store.put(address(userId, { city: 'After all of them' }));
+
+      await expect(store.getCurrent(userId)).resolves.toEqual(last);
+      // Each of the parallel addresses was stored: making it non-default again leaves "last" current.
+      for (const input of inputs.slice(0, 3)) await store.put({ ...input, isDefault: false });
+      await expect(store.getCurrent(userId)).resolves.toEqual(last);
+    });
+
     it('round-trips unicode and long fields exactly', async () => {
       const long = 'Ünïcödé straße 東京都 '.repeat(40).slice(0, 498) + '🏠'; // 500 UTF-16 units
       const input = address(newUserId(), {

@@ -1,4 +1,6 @@
 import type { BillingAddressStore } from './billing-address.store';
+import { DynamoBillingAddressStore } from './dynamo.billing-address.store';
+import { ensureBillingTable } from './dynamo.billing-table';
 import { PostgresBillingAddressStore, type SqlProfile } from './postgres.billing-address.store';
 import { applySqlProfile, migrateBillingSchema } from './postgres.schema';
 
@@ -14,8 +16,22 @@ export interface SqlBillingStoreConfig {
   connectTimeoutMs: number;
 }
 
+/** The `dynamodb` store: a DynamoDB table keyed by user id (dynalite, DynamoDB Local or AWS). */
+export interface DynamoBillingStoreConfig {
+  kind: 'dynamodb';
+  table: string;
+  /** Absent = AWS's endpoint for the region. */
+  endpoint?: string;
+  /** Absent = the AWS default chain; `us-east-1` when an endpoint is given. */
+  region?: string;
+  /** Absent = the AWS default credential chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** Per-request timeout. Default 2000. */
+  requestTimeoutMs?: number;
+}
+
 /** Which store to use and how to reach it; one member per adapter, discriminated by `kind`. */
-export type BillingStoreConfig = SqlBillingStoreConfig;
+export type BillingStoreConfig = SqlBillingStoreConfig | DynamoBillingStoreConfig;
 
 /** The one place an adapter is chosen. */
 export function createBillingAddressStore(config: BillingStoreConfig): BillingAddressStore {
@@ -28,14 +44,17 @@ export function createBillingAddressStore(config: BillingStoreConfig): BillingAd
         statementTimeoutMs: config.statementTimeoutMs,
         connectionTimeoutMillis: config.connectTimeoutMs,
       });
+    case 'dynamodb':
+      return new DynamoBillingAddressStore(dynamoConnection(config));
     default:
-      return unknownStore(config.kind);
+      return unknownStore(config);
   }
 }
 
 /**
  * Readies the selected store's backend at start-up: for `sql`, migrates the schema and applies the
- * profile. Fails with BillingStoreUnavailableError when the backend cannot be reached.
+ * profile; for `dynamodb`, creates the table unless it exists. Fails with
+ * BillingStoreUnavailableError when the backend cannot be reached.
  */
 export async function prepareBillingStore(config: BillingStoreConfig): Promise<void> {
   switch (config.kind) {
@@ -43,12 +62,20 @@ export async function prepareBillingStore(config: BillingStoreConfig): Promise<v
       await migrateBillingSchema(config.databaseUrl);
       await applySqlProfile(config.databaseUrl, config.profile);
       return;
+    case 'dynamodb':
+      await ensureBillingTable(dynamoConnection(config));
+      return;
     default:
-      unknownStore(config.kind);
+      unknownStore(config);
   }
 }
 
+function dynamoConnection(config: DynamoBillingStoreConfig) {
+  const { kind: _kind, ...connection } = config;
+  return connection;
+}
+
 /** Compile-time exhaustiveness: adding a store kind without handling it fails to type-check. */
-function unknownStore(kind: never): never {
-  throw new Error(`unknown billing store kind: ${String(kind)}`);
+function unknownStore(config: never): never {
+  throw new Error(`unknown billing store kind: ${String((config as { kind?: unknown }).kind)}`);
 }

@@ -12,5 +12,21 @@ export { migrateBillingSchema, applySqlProfile, BILLING_LOOKUP_INDEX } from './p
 export { seedBillingAddresses } from './postgres.seed';
 export type { SeedOptions, SeedResult } from './postgres.seed';
 export { createBillingAddressStore, prepareBillingStore } from './billing-address-store.factory';
-export type { BillingStoreConfig, SqlBillingStoreConfig } from './billing-address-store.factory';
 export { describeBillingAddressStoreContract } from './billing-address-store.contract';
+export type { BillingStoreConfig, SqlBillingStoreConfig, DynamoBillingStoreConfig } from './billing-address-store.factory';
+export { DynamoBillingAddressStore } from './dynamo.billing-address.store';
+export {
+  DEFAULT_BILLING_TABLE,
+  BATCH_WRITE_MAX,
+  BATCH_GET_MAX,
+  createDynamoClient,
+  ensureBillingTable,
+  writeBillingBatch,
+  readBillingBatch,
+  countBillingItems,
+  backoffMs,
+  isThrottling,
+  describeEndpoint,
+} from './dynamo.billing-table';
+export type { DynamoConnection } from './dynamo.billing-table';
+export { SqlBillingAddressReader } from './postgres.export';

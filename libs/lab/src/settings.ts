@@ -14,7 +14,13 @@ const schema = z
     PAYMENT_GRPC_PORT: env.port(50051),
     BILLING_GRPC_PORT: env.port(50052),
     STRIPE_DOUBLE_PORT: env.port(12111),
+    LAB_OTLP_PORT: env.port(4318),
+    OTEL_EXPORTER_OTLP_ENDPOINT: env.url().optional(),
     BILLING_SQL_PROFILE: z.enum(['legacy', 'indexed']).default('legacy'),
+    BILLING_STORE: z.enum(['sql', 'dynamodb'], { error: 'must be one of: sql, dynamodb' }).default('sql'),
+    LAB_DYNAMODB_PORT: env.port(8000),
+    DYNAMODB_ENDPOINT: env.url().optional(),
+    DYNAMODB_TABLE: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name').default('billing_addresses'),
     DATABASE_URL: env.postgresUrl().optional(),
     BILLING_DATABASE_URL: env.postgresUrl().optional(),
     STRIPE_API_BASE: env.url().optional(),
@@ -29,10 +35,15 @@ const schema = z
       payment: e.PAYMENT_GRPC_PORT,
       billingAddress: e.BILLING_GRPC_PORT,
       stripeDouble: e.STRIPE_DOUBLE_PORT,
+      otlpReceiver: e.LAB_OTLP_PORT,
+      dynamodb: e.LAB_DYNAMODB_PORT,
     },
+    /** Which billing store the billing-address service uses; `dynamodb` also starts dynalite and migrates into it. */
+    billingStore: e.BILLING_STORE,
+    dynamoTable: e.DYNAMODB_TABLE,
     sqlProfile: e.BILLING_SQL_PROFILE,
     /** Servers the user runs elsewhere; the lab starts its own only where these are unset. */
-    external: { databaseUrl: e.DATABASE_URL, billingDatabaseUrl: e.BILLING_DATABASE_URL, stripeApiBase: e.STRIPE_API_BASE },
+    external: { dynamoEndpoint: e.DYNAMODB_ENDPOINT, databaseUrl: e.DATABASE_URL, billingDatabaseUrl: e.BILLING_DATABASE_URL, stripeApiBase: e.STRIPE_API_BASE, otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT },
   }));
 
 export type LabSettings = z.infer<typeof schema>;

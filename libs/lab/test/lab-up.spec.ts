@@ -11,8 +11,8 @@ describe('checkout-lab up', () => {
     const root = mkdtempSync(path.join(tmpdir(), 'checkout-lab-up-'));
     chmodSync(root, 0o755); // as root, PostgreSQL runs as the postgres user, who must reach the data dir
     const dataDir = path.join(root, 'lab');
-    const [cartPort, paymentPort, billingPort, stripePort, appPg, billingPg] = await Promise.all(
-      Array.from({ length: 6 }, () => freePort()),
+    const [cartPort, paymentPort, billingPort, stripePort, appPg, billingPg, otlpPort, paymentMetrics, billingMetrics] = await Promise.all(
+      Array.from({ length: 9 }, () => freePort()),
     );
     const lab = spawn(process.execPath, ['-r', '@swc-node/register', 'libs/lab/src/bin/checkout-lab.ts', 'up'], {
       cwd: REPO_ROOT,
@@ -28,6 +28,9 @@ describe('checkout-lab up', () => {
         STRIPE_DOUBLE_PORT: String(stripePort),
         LAB_APP_PG_PORT: String(appPg),
         LAB_BILLING_PG_PORT: String(billingPg),
+        LAB_OTLP_PORT: String(otlpPort),
+        PAYMENT_METRICS_PORT: String(paymentMetrics),
+        BILLING_METRICS_PORT: String(billingMetrics),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -14,3 +14,10 @@ export async function createTestDatabase(prefix = 'test'): Promise<string> {
   url.pathname = `/${name}`;
   return url.toString();
 }
+
+/** The endpoint of the run's dynalite server (started by the global setup with `dynamodb: true`). */
+export function testDynamoEndpoint(): string {
+  const endpoint = process.env['TEST_DYNAMODB_ENDPOINT'];
+  if (!endpoint) throw new Error('TEST_DYNAMODB_ENDPOINT is not set: add `dynamodb: true` to this jest config');
+  return endpoint;
+}

@@ -1,1 +1,1 @@
-export { createTestDatabase } from './database';
+export { createTestDatabase, testDynamoEndpoint } from './database';

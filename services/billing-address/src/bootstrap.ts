@@ -5,6 +5,7 @@ import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import type { DestinationStream, Logger } from 'pino';
 import { BillingAddressStore, prepareBillingStore } from '@checkout-lab/billing-store';
 import { LOADER_OPTIONS, PROTO_DIR, PROTO_FILES, PROTO_PACKAGES } from '@checkout-lab/contracts';
+import { serveMetrics, shutdownTelemetry, telemetryEnabled } from '@checkout-lab/telemetry';
 import { AppModule } from './app.module';
 import type { BillingAddressConfig } from './config';
 import { createLogger, NestPinoLogger } from './logger';
@@ -57,13 +58,20 @@ export async function startBillingAddressService(
     throw error;
   }
 
+  // Prometheus /metrics on its own port, when telemetry runs (the preload started it).
+  const metrics = telemetryEnabled() ? await serveMetrics(host, config.metrics.port) : undefined;
   const store = app.get(BillingAddressStore);
-  logger.info({ address, store: store.kind, profile: store.profile }, 'billing-address listening');
+  logger.info({ address, store: store.kind, profile: store.profile, metrics: metrics?.url }, 'billing-address listening');
   let closing: Promise<void> | undefined;
   return {
     address,
     close: () => {
-      closing ??= app.close().then(() => logger.info('billing-address stopped'));
+      closing ??= app
+        .close()
+        .then(() => metrics?.close())
+        .then(() => logger.info('billing-address stopped'))
+        // Last: flush the spans of everything above.
+        .then(() => shutdownTelemetry());
       return closing;
     },
   };

@@ -19,6 +19,7 @@ describe('loadConfig', () => {
 
     expect(config).toEqual({
       grpc: { host: '127.0.0.1', port: 50052 },
+      metrics: { port: 9466 },
       store: {
         kind: 'sql',
         profile: 'legacy',
@@ -44,10 +45,12 @@ describe('loadConfig', () => {
       BILLING_DB_STATEMENT_TIMEOUT_MS: '250',
       BILLING_DB_CONNECT_TIMEOUT_MS: '100',
       LOG_LEVEL: 'warn',
+      BILLING_METRICS_PORT: '6001',
     });
 
     expect(config).toEqual({
       grpc: { host: '0.0.0.0', port: 6000 },
+      metrics: { port: 6001 },
       store: { kind: 'sql', profile: 'indexed', databaseUrl: DATABASE_URL, poolMax: 2, statementTimeoutMs: 250, connectTimeoutMs: 100 },
       logLevel: 'warn',
     });
@@ -59,9 +62,34 @@ describe('loadConfig', () => {
   });
 
   it('names an unknown store', () => {
-    expect(problems({ BILLING_STORE: 'dynamodb', BILLING_DATABASE_URL: DATABASE_URL })).toMatch(
-      /BILLING_STORE: must be one of: sql \(got "dynamodb"\)/,
+    expect(problems({ BILLING_STORE: 'mongodb', BILLING_DATABASE_URL: DATABASE_URL })).toMatch(
+      /BILLING_STORE: must be one of: sql, dynamodb \(got "mongodb"\)/,
     );
+  });
+
+  it('selects the dynamodb store without any SQL variable; table defaults to billing_addresses, region and credentials to the AWS chain', () => {
+    expect(loadConfig({ BILLING_STORE: 'dynamodb' }).store).toEqual({
+      kind: 'dynamodb',
+      table: 'billing_addresses',
+      requestTimeoutMs: 2_000,
+    });
+    expect(
+      loadConfig({ BILLING_STORE: 'dynamodb', DYNAMODB_ENDPOINT: 'http://127.0.0.1:8000', BILLING_DATABASE_URL: 'not even a URL' }).store,
+    ).toEqual({ kind: 'dynamodb', table: 'billing_addresses', endpoint: 'http://127.0.0.1:8000', region: 'us-east-1', requestTimeoutMs: 2_000 });
+    expect(
+      loadConfig({
+        BILLING_STORE: 'dynamodb',
+        DYNAMODB_TABLE: 'addresses-prod',
+        AWS_REGION: 'eu-west-1',
+        DYNAMODB_REQUEST_TIMEOUT_MS: '500',
+      }).store,
+    ).toEqual({ kind: 'dynamodb', table: 'addresses-prod', region: 'eu-west-1', requestTimeoutMs: 500 });
+  });
+
+  it('names bad dynamodb variables', () => {
+    const message = problems({ BILLING_STORE: 'dynamodb', DYNAMODB_ENDPOINT: 'localhost 8000', DYNAMODB_TABLE: 'a b', AWS_REGION: 'EU West' });
+    for (const name of ['DYNAMODB_ENDPOINT', 'DYNAMODB_TABLE', 'AWS_REGION']) expect(message).toContain(name);
+    expect(message).not.toContain('BILLING_DATABASE_URL');
   });
 
   it('names every bad variable at once', () => {

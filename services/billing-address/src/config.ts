@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { env, parseEnv } from '@checkout-lab/config';
-import { SQL_PROFILES, type BillingStoreConfig } from '@checkout-lab/billing-store';
+import { DEFAULT_BILLING_TABLE, SQL_PROFILES, type BillingStoreConfig } from '@checkout-lab/billing-store';
 
 /** billing-address's configuration: typed, nested, frozen. Built from the environment by loadConfig. */
 export interface BillingAddressConfig {
   grpc: { host: string; port: number };
+  /** Prometheus /metrics, served on the gRPC host. */
+  metrics: { port: number };
   store: BillingStoreConfig;
   logLevel: z.infer<ReturnType<typeof env.logLevel>>;
 }
@@ -13,6 +15,7 @@ const serviceVariables = z.object({
   BILLING_GRPC_HOST: z.string().min(1, 'must not be empty').default('127.0.0.1'),
   BILLING_GRPC_PORT: env.port(50052).refine((port) => port > 0, 'must be a port number from 1 to 65535'),
   LOG_LEVEL: env.logLevel(),
+  BILLING_METRICS_PORT: env.port(9466),
 });
 
 /** One member per store; only the selected store's variables are required. */
@@ -27,17 +30,34 @@ const storeVariables = z.discriminatedUnion(
       BILLING_DB_STATEMENT_TIMEOUT_MS: env.positiveInt(10_000),
       BILLING_DB_CONNECT_TIMEOUT_MS: env.positiveInt(2_000),
     }),
+    z.object({
+      BILLING_STORE: z.literal('dynamodb'),
+      DYNAMODB_TABLE: z
+        .string()
+        .regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)')
+        .default(DEFAULT_BILLING_TABLE),
+      DYNAMODB_ENDPOINT: env.url().optional(),
+      AWS_REGION: z.string().regex(/^[a-z0-9-]+$/, 'must be an AWS region, e.g. us-east-1').optional(),
+      DYNAMODB_REQUEST_TIMEOUT_MS: env.positiveInt(2_000),
+    }),
   ],
-  { error: 'must be one of: sql' },
+  { error: 'must be one of: sql, dynamodb' },
 );
 
 const schema = z.intersection(serviceVariables, storeVariables).transform(
   (vars): BillingAddressConfig => ({
     grpc: { host: vars.BILLING_GRPC_HOST, port: vars.BILLING_GRPC_PORT },
+    metrics: { port: vars.BILLING_METRICS_PORT },
     store: toStoreConfig(vars),
     logLevel: vars.LOG_LEVEL,
   }),
 );
+
+/** Every environment variable billing-address reads, whichever store (deployment manifests are checked against it). */
+export const CONFIG_ENV_VARS: readonly string[] = [
+  ...Object.keys(serviceVariables.shape),
+  ...new Set(storeVariables.options.flatMap((option) => Object.keys(option.shape))),
+];
 
 function toStoreConfig(vars: z.infer<typeof storeVariables>): BillingStoreConfig {
   switch (vars.BILLING_STORE) {
@@ -49,6 +69,15 @@ function toStoreConfig(vars: z.infer<typeof storeVariables>): BillingStoreConfig
         poolMax: vars.BILLING_DB_POOL_MAX,
         statementTimeoutMs: vars.BILLING_DB_STATEMENT_TIMEOUT_MS,
         connectTimeoutMs: vars.BILLING_DB_CONNECT_TIMEOUT_MS,
+      };
+    case 'dynamodb':
+      // Credentials (and, without AWS_REGION, the region) come from the AWS default chain.
+      return {
+        kind: 'dynamodb',
+        table: vars.DYNAMODB_TABLE,
+        ...(vars.DYNAMODB_ENDPOINT ? { endpoint: vars.DYNAMODB_ENDPOINT } : {}),
+        ...(vars.AWS_REGION ? { region: vars.AWS_REGION } : vars.DYNAMODB_ENDPOINT ? { region: 'us-east-1' } : {}),
+        requestTimeoutMs: vars.DYNAMODB_REQUEST_TIMEOUT_MS,
       };
   }
 }

@@ -7,6 +7,7 @@ import { CheckoutService } from './checkout/checkout.service';
 import { GrpcPaymentAuthorizer, PaymentAuthorizer, PaymentTarget } from './checkout/payment.client';
 import type { CartConfig } from './config';
 import { HealthController } from './health/health.controller';
+import { MetricsController } from './metrics/metrics.controller';
 import { OrdersController } from './orders/orders.controller';
 import { OrdersRepository } from './orders/orders.repository';
 
@@ -15,7 +16,7 @@ export class AppModule {
   static register(config: CartConfig, logger: Logger): DynamicModule {
     return {
       module: AppModule,
-      controllers: [CartsController, OrdersController, HealthController],
+      controllers: [CartsController, OrdersController, HealthController, MetricsController],
       providers: [
         { provide: Pool, useFactory: () => new Pool({ connectionString: config.database.url, max: config.database.poolMax }) },
         { provide: CartsRepository, inject: [Pool], useFactory: (pool: Pool) => new CartsRepository(pool) },

@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Pool } from 'pg';
 import { migrate } from '@checkout-lab/database';
+import { setHttpRoute, shutdownTelemetry } from '@checkout-lab/telemetry';
 import { AppModule, createLogger } from './app.module';
 import { GrpcPaymentAuthorizer, PaymentAuthorizer } from './checkout/payment.client';
 import type { CartConfig } from './config';
@@ -14,6 +15,7 @@ export interface RunningCartService {
   close(): Promise<void>;
 }
 
+const PROBES = new Set(['/healthz', '/readyz', '/metrics']);
 const MIGRATIONS_DIR = path.resolve(__dirname, '..', 'migrations');
 
 /** Migrates cart's database and serves the public HTTP API. */
@@ -21,6 +23,18 @@ export async function startCartService(config: CartConfig): Promise<RunningCartS
   const logger = createLogger(config.logLevel);
   await migrate({ database: config.database.url, dir: MIGRATIONS_DIR, table: 'cart_migrations' });
   const adapter = new FastifyAdapter({ bodyLimit: config.http.bodyLimitBytes });
+  // One line per request (inside its trace: trace_id/span_id): method, route template, status, time. Never bodies or query strings.
+  adapter.getInstance().addHook('onRequest', (request, _reply, done) => {
+    if (request.routeOptions.url) setHttpRoute(request.raw, request.routeOptions.url);
+    done();
+  });
+  adapter.getInstance().addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const fields = { method: request.method, route, status: reply.statusCode, durationMs: Math.round(reply.elapsedTime * 10) / 10 };
+    if (PROBES.has(route)) logger.debug(fields, 'request');
+    else logger.info(fields, 'request');
+    done();
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, logger), adapter, {
     logger: ['error', 'warn'],
   });
@@ -37,6 +51,8 @@ export async function startCartService(config: CartConfig): Promise<RunningCartS
       if (payment instanceof GrpcPaymentAuthorizer) payment.close();
       await app.close();
       await app.get(Pool).end();
+      // Last: flush the spans of everything above.
+      await shutdownTelemetry();
     },
   };
 }

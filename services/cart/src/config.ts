@@ -26,6 +26,9 @@ const schema = z
 
 export type CartConfig = z.infer<typeof schema>;
 
+/** Every environment variable cart reads (deployment manifests are checked against it). */
+export const CONFIG_ENV_VARS: readonly string[] = Object.keys(schema.in.shape);
+
 export function loadConfig(environment: NodeJS.ProcessEnv): CartConfig {
   return parseEnv('cart', schema, environment);
 }

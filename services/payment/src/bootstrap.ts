@@ -4,6 +4,7 @@ import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { Pool } from 'pg';
 import { LOADER_OPTIONS, PROTO_FILES, PROTO_PACKAGES } from '@checkout-lab/contracts';
 import { migrate } from '@checkout-lab/database';
+import { serveMetrics, shutdownTelemetry, telemetryEnabled } from '@checkout-lab/telemetry';
 import { AppModule, createLogger } from './app.module';
 import type { PaymentConfig } from './config';
 import { BillingAddressLookup, GrpcBillingAddressLookup } from './payments/billing-address.client';
@@ -31,7 +32,9 @@ export async function startPaymentService(config: PaymentConfig): Promise<Runnin
     logger: ['error', 'warn'],
   });
   await app.listen();
-  logger.info({ address }, 'payment listening');
+  // Prometheus /metrics on its own port, when telemetry runs (the preload started it).
+  const metrics = telemetryEnabled() ? await serveMetrics(config.grpc.host, config.metrics.port) : undefined;
+  logger.info({ address, metrics: metrics?.url }, 'payment listening');
   return {
     address,
     close: async () => {
@@ -39,6 +42,9 @@ export async function startPaymentService(config: PaymentConfig): Promise<Runnin
       if (billing instanceof GrpcBillingAddressLookup) billing.close();
       await app.get(Pool).end();
       await app.close();
+      await metrics?.close();
+      // Last: flush the spans of everything above.
+      await shutdownTelemetry();
     },
   };
 }

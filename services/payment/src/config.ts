@@ -5,6 +5,7 @@ const schema = z
   .object({
     PAYMENT_GRPC_HOST: z.string().min(1).default('127.0.0.1'),
     PAYMENT_GRPC_PORT: env.port(50051),
+    PAYMENT_METRICS_PORT: env.port(9465),
     DATABASE_URL: env.postgresUrl(),
     DB_POOL_MAX: env.positiveInt(10),
     BILLING_ADDRESS_GRPC_TARGET: env.hostPort('127.0.0.1:50052'),
@@ -20,6 +21,7 @@ const schema = z
   })
   .transform((e) => ({
     grpc: { host: e.PAYMENT_GRPC_HOST, port: e.PAYMENT_GRPC_PORT },
+    metrics: { port: e.PAYMENT_METRICS_PORT },
     database: { url: e.DATABASE_URL, poolMax: e.DB_POOL_MAX },
     billingAddress: { target: e.BILLING_ADDRESS_GRPC_TARGET, deadlineMs: e.BILLING_DEADLINE_MS },
     stripe: {
@@ -32,6 +34,9 @@ const schema = z
   }));
 
 export type PaymentConfig = z.infer<typeof schema>;
+
+/** Every environment variable payment reads (deployment manifests are checked against it). */
+export const CONFIG_ENV_VARS: readonly string[] = Object.keys(schema.in.shape);
 
 export function loadConfig(environment: NodeJS.ProcessEnv): PaymentConfig {
   return parseEnv('payment', schema, environment);

@@ -43,6 +43,8 @@ function printEndpoints(e: StackEndpoints): void {
     `  Stripe API           ${e.stripe}`,
     `  app PostgreSQL       ${e.appDatabase}`,
     `  billing PostgreSQL   ${e.billingDatabase}`,
+    `  traces (OTLP/HTTP)   ${e.traces}   (spans kept in $LAB_DATA_DIR/traces/<lab.run_id>/spans)`,
+    `  metrics              ${e.cart}/metrics, payment and billing-address on PAYMENT_METRICS_PORT / BILLING_METRICS_PORT`,
     'Logs are in .lab/logs (or $LAB_DATA_DIR/logs). Press Ctrl-C to stop.',
     'ready',
     '',

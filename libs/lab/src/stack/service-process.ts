@@ -16,7 +16,12 @@ export interface ServiceProcessOptions {
   /** Resolves true once the process is ready to serve. */
   ready: () => Promise<boolean>;
   readyTimeoutMs?: number;
+  /** Modules loaded with `-r` after @swc-node/register, before the entry (e.g. TELEMETRY_PRELOAD). */
+  preload?: string[];
 }
+
+/** Starts OpenTelemetry before a service's modules load (libs/telemetry/src/preload.ts). */
+export const TELEMETRY_PRELOAD = path.join(REPO_ROOT, 'libs', 'telemetry', 'src', 'preload.ts');
 
 /**
  * One part of the stack running as its own Node.js process (TypeScript through
@@ -37,7 +42,8 @@ export class ServiceProcess {
     const { name, entry, env, logFile, ready, readyTimeoutMs = 60_000 } = this.options;
     mkdirSync(path.dirname(logFile), { recursive: true });
     const log = createWriteStream(logFile, { flags: 'a' });
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', path.join(REPO_ROOT, entry)], {
+    const preload = (this.options.preload ?? []).flatMap((module) => ['-r', module]);
+    const child = spawn(process.execPath, ['-r', '@swc-node/register', ...preload, path.join(REPO_ROOT, entry)], {
       cwd: REPO_ROOT,
       env: { ...env, SWC_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.base.json') },
       stdio: ['ignore', 'pipe', 'pipe'],

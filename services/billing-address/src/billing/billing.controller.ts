@@ -8,6 +8,7 @@ import {
   type GetBillingAddressRequest__Output,
   type PutBillingAddressRequest__Output,
 } from '@checkout-lab/contracts';
+import { businessMetrics, withSpan } from '@checkout-lab/telemetry';
 import { LOGGER } from '../logger';
 import { fromProtoAddress, toProtoAddress } from './billing.dto';
 import { BillingAddressNotFoundError, toGrpcError } from './billing.errors';
@@ -23,7 +24,18 @@ export class BillingController {
   @GrpcMethod('BillingAddressService', 'GetBillingAddress')
   async getBillingAddress(request: GetBillingAddressRequest__Output): Promise<BillingAddress> {
     try {
-      const address = await this.store.getCurrent(validateUserId(request.userId, 'user_id'));
+      const { kind, profile } = this.store;
+      // The lookup's span: which store, which profile, found or not. Never the user id or the address.
+      const address = await withSpan(
+        'billing.lookup',
+        { 'billing.store': kind, ...(kind === 'sql' ? { 'billing.sql_profile': profile } : {}) },
+        async (span) => {
+          const found = await this.store.getCurrent(validateUserId(request.userId, 'user_id'));
+          span.setAttribute('billing.found', found !== null);
+          businessMetrics.billingLookup(kind, found !== null);
+          return found;
+        },
+      );
       if (!address) throw new BillingAddressNotFoundError();
       return toProtoAddress(address);
     } catch (error) {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import { businessMetrics, withSpan, type CheckoutOutcome } from '@checkout-lab/telemetry';
 import type { CartsRepository } from '../carts/carts.repository';
-import { NotFoundError, StateError } from '../errors';
+import { DependencyError, NotFoundError, StateError } from '../errors';
 import type { Order, OrdersRepository } from '../orders/orders.repository';
 import { PaymentAuthorizer } from './payment.client';
 
@@ -35,9 +36,31 @@ export class CheckoutService {
     private readonly logger: Logger,
   ) {}
 
-  async checkout(request: CheckoutRequest): Promise<CheckoutResult> {
+  /** One `checkout` span per request, with the order id, item count, amount and outcome (no personal data). */
+  checkout(request: CheckoutRequest): Promise<CheckoutResult> {
+    return withSpan('checkout', {}, async (span) => {
+      try {
+        const result = await this.checkoutOnce(request, (order, itemCount) => {
+          span.setAttributes({ 'checkout.order_id': order.id, 'checkout.amount_cents': order.amountCents });
+          if (itemCount !== undefined) span.setAttribute('checkout.item_count', itemCount);
+        });
+        span.setAttribute('checkout.outcome', result.status);
+        businessMetrics.checkout(result.status);
+        return result;
+      } catch (error) {
+        const outcome = outcomeOf(error);
+        span.setAttribute('checkout.outcome', outcome);
+        businessMetrics.checkout(outcome);
+        throw error;
+      }
+    });
+  }
+
+  private async checkoutOnce(request: CheckoutRequest, seen: (order: Order, itemCount?: number) => void): Promise<CheckoutResult> {
     const fingerprint = fingerprintOf(request);
-    const order = (await this.orders.findByKey(request.idempotencyKey)) ?? (await this.createOrder(request, fingerprint));
+    const existing = await this.orders.findByKey(request.idempotencyKey);
+    const order = existing ?? (await this.createOrder(request, fingerprint, seen));
+    if (existing) seen(existing);
     if (order.requestFingerprint !== fingerprint) {
       throw new StateError('idempotency_key_reused', 'this Idempotency-Key was already used for a different checkout request');
     }
@@ -50,7 +73,11 @@ export class CheckoutService {
     }
   }
 
-  private async createOrder(request: CheckoutRequest, fingerprint: string): Promise<Order> {
+  private async createOrder(
+    request: CheckoutRequest,
+    fingerprint: string,
+    seen: (order: Order, itemCount?: number) => void,
+  ): Promise<Order> {
     const cart = await this.carts.get(request.cartId);
     if (!cart) throw new NotFoundError('cart');
     if (cart.status === 'checked_out') throw new StateError('cart_checked_out', 'this cart is already paid');
@@ -67,11 +94,13 @@ export class CheckoutService {
     });
     switch (created.kind) {
       case 'created':
+        seen(created.order, cart.items.length);
         return created.order;
       case 'key_exists': {
         // A concurrent request with the same key won the insert.
         const existing = await this.orders.findByKey(request.idempotencyKey);
         if (!existing) throw new Error('order vanished after a duplicate-key insert');
+        seen(existing);
         return existing;
       }
       case 'cart_has_open_order':
@@ -111,6 +140,11 @@ export class CheckoutService {
       throw error;
     }
   }
+}
+
+function outcomeOf(error: unknown): CheckoutOutcome {
+  if (error instanceof DependencyError) return error.kind === 'timeout' ? 'timeout' : 'unavailable';
+  return 'error';
 }
 
 function fingerprintOf(request: CheckoutRequest): string {

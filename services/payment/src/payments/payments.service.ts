@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AuthorizeRequest__Output } from '@checkout-lab/contracts';
 import type { Logger } from 'pino';
+import { businessMetrics, withSpan, type PaymentOutcome } from '@checkout-lab/telemetry';
 import { BillingAddressLookup } from './billing-address.client';
 import { IdempotencyMismatchError, InvalidPaymentRequestError, PaymentDeclinedError } from './payment.errors';
 import type { PaymentsRepository } from './payments.repository';
@@ -28,7 +29,29 @@ export class PaymentsService {
     private readonly logger: Logger,
   ) {}
 
-  async authorize(request: AuthorizeRequest__Output): Promise<AuthorizedPayment> {
+  /** One `payment.authorize` span: outcome, decline code, Stripe request id (never billing details). */
+  authorize(request: AuthorizeRequest__Output): Promise<AuthorizedPayment> {
+    return withSpan('payment.authorize', {}, async (span) => {
+      const record = (outcome: PaymentOutcome, declineCode?: string) => {
+        span.setAttribute('payment.outcome', outcome);
+        if (declineCode) span.setAttribute('payment.decline_code', declineCode);
+        businessMetrics.payment(outcome);
+      };
+      try {
+        const payment = await this.authorizeOnce(request, (requestId) => {
+          if (requestId) span.setAttribute('stripe.request_id', requestId);
+        });
+        record('authorized');
+        return payment;
+      } catch (error) {
+        if (error instanceof PaymentDeclinedError) record('declined', error.declineCode);
+        else record('error');
+        throw error;
+      }
+    }, { expected: (error) => error instanceof PaymentDeclinedError });
+  }
+
+  private async authorizeOnce(request: AuthorizeRequest__Output, stripeRequest: (id: string | undefined) => void): Promise<AuthorizedPayment> {
     validate(request);
     const payment = await this.payments.findOrCreate({
       idempotencyKey: request.idempotencyKey,
@@ -58,6 +81,7 @@ export class PaymentsService {
       orderId: request.orderId,
       idempotencyKey: request.idempotencyKey,
     });
+    stripeRequest(outcome.requestId);
     switch (outcome.kind) {
       case 'succeeded':
         await this.payments.markSucceeded(payment.id, outcome.paymentIntentId);
