@@ -1,0 +1,138 @@
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { performance } from 'node:perf_hooks';
+import type { FlowRequestParams, FlowResponse, LoadClient } from '../flow';
+import type { MetricRegistry, Tags } from './metrics';
+
+/** Keep-alive agents sized to the scenario's VUs, one pair per run. */
+export class Agents {
+  readonly http: http.Agent;
+  readonly https: https.Agent;
+  constructor(maxSockets: number) {
+    this.http = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+    this.https = new https.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
+  }
+  destroy(): void {
+    this.http.destroy();
+    this.https.destroy();
+  }
+}
+
+export interface ClientHooks {
+  onCheck(name: string, ok: boolean): void;
+  onRequestError(): void;
+}
+
+/**
+ * The driver's adapter for the flow's LoadClient: node:http with a keep-alive agent. Each request
+ * records k6's HTTP metrics: http_req_duration (from writing the request to the last byte of the
+ * body, in ms), http_reqs, http_req_failed (status 0 or ≥ 400), data_sent/data_received.
+ */
+export class NodeLoadClient implements LoadClient {
+  constructor(
+    private readonly agents: Agents,
+    private readonly registry: MetricRegistry,
+    private readonly baseTags: Tags,
+    private readonly signal: AbortSignal,
+    private readonly hooks: ClientHooks,
+  ) {}
+
+  post(url: string, body: string, params: FlowRequestParams): Promise<FlowResponse> {
+    return this.request('POST', url, body, params);
+  }
+
+  get(url: string, params: FlowRequestParams): Promise<FlowResponse> {
+    return this.request('GET', url, undefined, params);
+  }
+
+  check<T>(value: T, checks: Record<string, (value: T) => boolean>, tags?: Record<string, string>): boolean {
+    let all = true;
+    for (const [name, predicate] of Object.entries(checks)) {
+      let ok: boolean;
+      try {
+        ok = predicate(value) === true;
+      } catch {
+        ok = false;
+      }
+      all &&= ok;
+      this.registry.add('checks', ok ? 1 : 0, { ...this.baseTags, ...tags, check: name });
+      this.hooks.onCheck(name, ok);
+    }
+    return all;
+  }
+
+  private request(method: string, url: string, body: string | undefined, params: FlowRequestParams): Promise<FlowResponse> {
+    return new Promise<FlowResponse>((resolve, reject) => {
+      if (this.signal.aborted) {
+        reject(new IterationInterrupted());
+        return;
+      }
+      const target = new URL(url);
+      const isHttps = target.protocol === 'https:';
+      const headers: Record<string, string | number> = { ...params.headers };
+      if (body !== undefined) headers['content-length'] = Buffer.byteLength(body);
+      const tags: Tags = { ...this.baseTags, ...params.tags, method };
+      const started = performance.now();
+      let settled = false;
+      const finish = (status: number, text: string, received: number): void => {
+        if (settled) return;
+        settled = true;
+        const elapsed = performance.now() - started;
+        const failed = status === 0 || status >= 400;
+        const sampleTags: Tags = { ...tags, status: String(status), expected_response: String(!failed) };
+        this.registry.add('http_reqs', 1, sampleTags);
+        this.registry.add('http_req_duration', elapsed, sampleTags);
+        this.registry.add('http_req_failed', failed ? 1 : 0, sampleTags);
+        this.registry.add('data_sent', estimateSent(method, target, headers, body), sampleTags);
+        this.registry.add('data_received', received, sampleTags);
+        if (failed) this.hooks.onRequestError();
+        resolve({ status, body: text });
+      };
+      const req = (isHttps ? https : http).request(target, { method, headers, agent: isHttps ? this.agents.https : this.agents.http });
+      const onAbort = (): void => {
+        req.destroy();
+        if (!settled) {
+          settled = true;
+          reject(new IterationInterrupted());
+        }
+      };
+      this.signal.addEventListener('abort', onAbort, { once: true });
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        let received = 0;
+        for (let i = 0; i < res.rawHeaders.length; i++) received += (res.rawHeaders[i]?.length ?? 0) + 2;
+        res.on('data', (chunk: Buffer) => {
+          chunks.push(chunk);
+          received += chunk.length;
+        });
+        res.on('end', () => {
+          this.signal.removeEventListener('abort', onAbort);
+          finish(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), received);
+        });
+        res.on('error', () => {
+          this.signal.removeEventListener('abort', onAbort);
+          finish(0, '', received);
+        });
+      });
+      req.on('error', () => {
+        this.signal.removeEventListener('abort', onAbort);
+        finish(0, '', 0);
+      });
+      req.end(body);
+    });
+  }
+}
+
+/** Thrown into a flow whose iteration was cut off by gracefulStop or an abort. */
+export class IterationInterrupted extends Error {
+  constructor() {
+    super('iteration interrupted');
+    this.name = 'IterationInterrupted';
+  }
+}
+
+function estimateSent(method: string, url: URL, headers: Record<string, string | number>, body: string | undefined): number {
+  let bytes = method.length + url.pathname.length + url.search.length + 12 + url.host.length + 8;
+  for (const [k, v] of Object.entries(headers)) bytes += k.length + String(v).length + 4;
+  return bytes + (body === undefined ? 0 : Buffer.byteLength(body));
+}

@@ -1,0 +1,129 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { applyScenarioEnv, ScenarioEnvError, type EnvLike } from '../scenario-env';
+
+/** Raised for a scenario the driver cannot run; the message is meant for the user. */
+export class ScenarioError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ScenarioError';
+  }
+}
+
+export const SCENARIOS_DIR = path.resolve(__dirname, '../../scenarios');
+
+/** k6 durations: "1h2m3.5s", "500ms", "90s"; a bare number is milliseconds, as in k6's JSON. */
+export function parseDuration(value: string | number, at = 'duration'): number {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < 0) throw new ScenarioError(`${at}: ${value} is not a duration`);
+    return value;
+  }
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
+  const part = /(\d+(?:\.\d+)?)(ms|us|µs|h|m|s)/g;
+  let total = 0;
+  let consumed = 0;
+  for (const match of text.matchAll(part)) {
+    if (match.index !== consumed) break;
+    consumed += match[0].length;
+    const amount = Number(match[1]);
+    const unit = match[2];
+    total += unit === 'h' ? amount * 3_600_000 : unit === 'm' ? amount * 60_000 : unit === 's' ? amount * 1000 : unit === 'ms' ? amount : amount / 1000;
+  }
+  if (consumed === 0 || consumed !== text.length) throw new ScenarioError(`${at}: "${value}" is not a duration (like "30s", "1m30s", "500ms")`);
+  return total;
+}
+
+const duration = z.union([z.string(), z.number()]);
+const count = z.number().int().nonnegative();
+const common = {
+  startTime: duration.optional(),
+  gracefulStop: duration.optional(),
+  exec: z.string().optional(),
+  env: z.record(z.string(), z.string()).optional(),
+  tags: z.record(z.string(), z.string()).optional(),
+};
+const stage = z.object({ duration, target: count });
+
+const scenarioSchema = z.discriminatedUnion('executor', [
+  z.object({ executor: z.literal('constant-arrival-rate'), rate: z.number().positive(), timeUnit: duration.optional(), duration, preAllocatedVUs: count, maxVUs: count.optional(), ...common }),
+  z.object({ executor: z.literal('ramping-arrival-rate'), startRate: z.number().nonnegative().optional(), timeUnit: duration.optional(), stages: z.array(stage).min(1), preAllocatedVUs: count, maxVUs: count.optional(), ...common }),
+  z.object({ executor: z.literal('constant-vus'), vus: count.optional(), duration, ...common }),
+  z.object({ executor: z.literal('ramping-vus'), startVUs: count.optional(), stages: z.array(stage).min(1), gracefulRampDown: duration.optional(), ...common }),
+]);
+
+const thresholdSpec = z.union([
+  z.string(),
+  z.object({ threshold: z.string(), abortOnFail: z.boolean().optional(), delayAbortEval: duration.optional() }),
+]);
+
+const optionsSchema = z.looseObject({
+  scenarios: z.record(z.string(), scenarioSchema).refine((s) => Object.keys(s).length > 0, 'needs at least one scenario'),
+  thresholds: z.record(z.string(), z.array(thresholdSpec)).optional(),
+  summaryTrendStats: z.array(z.string()).optional(),
+});
+
+export type ScenarioConfig = z.infer<typeof scenarioSchema>;
+export type LoadOptions = z.infer<typeof optionsSchema>;
+export type ThresholdSpec = z.infer<typeof thresholdSpec>;
+
+/** Substitutes the environment (see scenario-env.ts) and validates a k6 options object. */
+export function resolveOptions(raw: unknown, env: EnvLike, source = 'scenario'): LoadOptions {
+  let substituted: unknown;
+  try {
+    substituted = applyScenarioEnv(raw, env);
+  } catch (error) {
+    if (error instanceof ScenarioEnvError) throw new ScenarioError(`${source}: ${error.message}`);
+    throw error;
+  }
+  const parsed = optionsSchema.safeParse(substituted);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+    throw new ScenarioError(`${source} is not a k6 options object the driver can run:\n${problems.join('\n')}`);
+  }
+  for (const [name, scenario] of Object.entries(parsed.data.scenarios)) {
+    if (scenario.exec !== undefined && scenario.exec !== 'default') {
+      throw new ScenarioError(`${source}: scenarios.${name}.exec "${scenario.exec}": the driver runs one flow (exec "default")`);
+    }
+    for (const key of ['duration', 'startTime', 'gracefulStop', 'timeUnit', 'gracefulRampDown'] as const) {
+      const value = (scenario as Record<string, unknown>)[key];
+      if (typeof value === 'string' || typeof value === 'number') parseDuration(value, `${source}: scenarios.${name}.${key}`);
+    }
+    if ('stages' in scenario) scenario.stages.forEach((s, i) => parseDuration(s.duration, `${source}: scenarios.${name}.stages[${i}].duration`));
+    if ('maxVUs' in scenario && scenario.maxVUs !== undefined && scenario.maxVUs < scenario.preAllocatedVUs) {
+      throw new ScenarioError(`${source}: scenarios.${name}.maxVUs (${scenario.maxVUs}) is below preAllocatedVUs (${scenario.preAllocatedVUs})`);
+    }
+  }
+  return parsed.data;
+}
+
+/**
+ * A scenario by name (load-tests/scenarios/<name>.json) or by path to a JSON file, resolved
+ * against `env`.
+ */
+export function loadScenario(nameOrPath: string, env: EnvLike): { options: LoadOptions; name: string; file: string } {
+  const isName = /^[A-Za-z0-9_-]+$/.test(nameOrPath);
+  const file = isName ? path.join(SCENARIOS_DIR, `${nameOrPath}.json`) : path.resolve(nameOrPath);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    throw new ScenarioError(isName ? `unknown scenario "${nameOrPath}" (known: ${listScenarios().join(', ')}; or give a path to a JSON file)` : `cannot read ${file}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new ScenarioError(`${file} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return { options: resolveOptions(raw, env, path.basename(file)), name: isName ? nameOrPath : path.basename(file, '.json'), file };
+}
+
+export function listScenarios(): string[] {
+  try {
+    return readdirSync(SCENARIOS_DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,80 @@
+import { SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { AlwaysOnSampler, BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { randomBytes } from 'node:crypto';
+import type { EnvLike } from '../scenario-env';
+
+// Random ids come from a pooled buffer: one crypto call per 512 traceparents, not two per iteration.
+let pool = Buffer.alloc(0);
+let poolAt = 0;
+function randomHex(bytes: number): string {
+  if (poolAt + bytes > pool.length) {
+    pool = randomBytes(24 * 512);
+    poolAt = 0;
+  }
+  const hex = pool.toString('hex', poolAt, poolAt + bytes);
+  poolAt += bytes;
+  return hex;
+}
+
+/** The root of an iteration's trace: its traceparent and, when tracing is on, its span. */
+export interface IterationTrace {
+  traceparent: string;
+  end(outcome: { error?: string }): void;
+}
+
+/**
+ * The driver as an OpenTelemetry client: one `checkout-flow` span per iteration (service.name
+ * `load-driver`), exported over OTLP http/protobuf. Its own small provider, never the global one,
+ * so an embedding process's telemetry is left alone. Off, each iteration still gets a random
+ * sampled traceparent so the services' spans of one iteration share a trace.
+ */
+export class IterationTracer {
+  private constructor(
+    private readonly provider: BasicTracerProvider | undefined,
+    private readonly tracer: Tracer | undefined,
+    readonly endpoint: string | undefined,
+  ) {}
+
+  /** `otlp`: true or an endpoint to force tracing on; otherwise on when OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT is set. */
+  static create(env: EnvLike, otlp?: boolean | string): IterationTracer {
+    const base = typeof otlp === 'string' ? otlp : env['OTEL_EXPORTER_OTLP_ENDPOINT'] || (otlp ? 'http://127.0.0.1:4318' : undefined);
+    const tracesUrl = env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] || (base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined);
+    if (!tracesUrl || env['OTEL_SDK_DISABLED'] === 'true') return new IterationTracer(undefined, undefined, undefined);
+    const provider = new BasicTracerProvider({
+      resource: resourceFromAttributes({
+        'service.name': 'load-driver',
+        'deployment.environment.name': env['DEPLOYMENT_ENVIRONMENT'] || 'lab',
+      }),
+      sampler: new AlwaysOnSampler(),
+      spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl }), { maxQueueSize: 8192, maxExportBatchSize: 512, scheduledDelayMillis: 1000 })],
+    });
+    return new IterationTracer(provider, provider.getTracer('checkout-lab-load-driver'), tracesUrl);
+  }
+
+  get enabled(): boolean {
+    return this.tracer !== undefined;
+  }
+
+  start(attributes: Record<string, string | number>): IterationTrace {
+    if (!this.tracer) {
+      const traceparent = `00-${randomHex(16)}-${randomHex(8)}-01`;
+      return { traceparent, end: () => undefined };
+    }
+    const span: Span = this.tracer.startSpan('checkout-flow', { kind: SpanKind.CLIENT, attributes });
+    const ctx = span.spanContext();
+    return {
+      traceparent: `00-${ctx.traceId}-${ctx.spanId}-${ctx.traceFlags.toString(16).padStart(2, '0')}`,
+      end: ({ error }) => {
+        if (error) span.setStatus({ code: SpanStatusCode.ERROR, message: error });
+        span.end();
+      },
+    };
+  }
+
+  /** Exports what is queued and stops; never throws (a lost span is not worth failing a run). */
+  async shutdown(): Promise<void> {
+    await this.provider?.shutdown().catch(() => undefined);
+  }
+}
