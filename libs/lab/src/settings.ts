@@ -15,6 +15,8 @@ const schema = z
     BILLING_GRPC_PORT: env.port(50052),
     STRIPE_DOUBLE_PORT: env.port(12111),
     LAB_OTLP_PORT: env.port(4318),
+    PAYMENT_METRICS_PORT: env.port(9465),
+    BILLING_METRICS_PORT: env.port(9466),
     OTEL_EXPORTER_OTLP_ENDPOINT: env.url().optional(),
     BILLING_SQL_PROFILE: z.enum(['legacy', 'indexed']).default('legacy'),
     BILLING_STORE: z.enum(['sql', 'dynamodb'], { error: 'must be one of: sql, dynamodb' }).default('sql'),
@@ -36,6 +38,8 @@ const schema = z
       billingAddress: e.BILLING_GRPC_PORT,
       stripeDouble: e.STRIPE_DOUBLE_PORT,
       otlpReceiver: e.LAB_OTLP_PORT,
+      paymentMetrics: e.PAYMENT_METRICS_PORT,
+      billingMetrics: e.BILLING_METRICS_PORT,
       dynamodb: e.LAB_DYNAMODB_PORT,
     },
     /** Which billing store the billing-address service uses; `dynamodb` also starts dynalite and migrates into it. */

@@ -364,7 +364,8 @@ function analyseRun(run: RunData, bounds: ValidityBounds, model: PatienceModel):
 
   const attempts: CheckoutAttempt[] = [];
   for (const span of run.spans) {
-    if (span.name !== 'checkout' || span.service !== 'cart') continue;
+    // The business span; NestJS's instrumentation also names its handler span after the method ("checkout").
+    if (span.name !== 'checkout' || span.service !== 'cart' || span.attributes['nestjs.type'] !== undefined) continue;
     const requestSpan = topOfService(span, byId);
     const outcome = stringAttr(span.attributes['checkout.outcome']) ?? (span.status === 'error' ? 'error' : 'unknown');
     const timedOut = outcome === 'timeout' || httpStatus(requestSpan) === 504;

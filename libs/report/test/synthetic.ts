@@ -89,7 +89,9 @@ export function syntheticRun(spec: SyntheticRunSpec): RunData {
       attributes: { ...base.attributes, 'http.response.status_code': timedOut ? 504 : 200 },
     });
     const outcome = timedOut ? 'timeout' : i % 20 === 0 ? 'declined' : 'paid';
-    const checkout = span({ ...base, parentSpanId: server.spanId, name: 'checkout', service: 'cart', start: cStart + 1, end: cEnd - 1, status: timedOut ? 'error' : 'unset', attributes: { ...base.attributes, 'checkout.outcome': outcome } });
+    // NestJS's instrumentation names its handler span after the method ("checkout") and the business span sits under it, as in the real services' traces.
+    const handler = span({ ...base, parentSpanId: server.spanId, name: 'checkout', service: 'cart', start: cStart + 1, end: cEnd - 1, attributes: { ...base.attributes, 'nestjs.type': 'handler', 'nestjs.callback': 'checkout' } });
+    const checkout = span({ ...base, parentSpanId: handler.spanId, name: 'checkout', service: 'cart', start: cStart + 1, end: cEnd - 1, status: timedOut ? 'error' : 'unset', attributes: { ...base.attributes, 'checkout.outcome': outcome } });
     const grpcClient = span({
       ...base,
       parentSpanId: checkout.spanId,
@@ -114,7 +116,7 @@ export function syntheticRun(spec: SyntheticRunSpec): RunData {
     });
     // A metrics flush span that runs in parallel with the lookup: never on the critical path.
     const side = span({ ...base, parentSpanId: authorize.spanId, name: 'audit.write', service: 'payment', start: cStart + 4, end: cStart + 5 });
-    spans.push(root, create, server, checkout, grpcClient, authorize, billing, db, side);
+    spans.push(root, create, server, handler, checkout, grpcClient, authorize, billing, db, side);
     if (!timedOut) spans.push(span({ ...base, parentSpanId: authorize.spanId, name: 'POST /v1/payment_intents', service: 'payment', kind: 'client', start: lookupEnd + 1, end: lookupEnd + 1 + stripe }));
     root.endUnixNano = server.endUnixNano + ms(1);
     checkoutDurations.push(cEnd - cStart + 1);

@@ -1,6 +1,11 @@
 import 'reflect-metadata';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '@checkout-lab/config';
+import { registerLoad } from '../commands/load';
+import { registerReport } from '../commands/report';
+import { registerBenchStore } from '../commands/bench-store';
+import { registerExperiment } from '../commands/experiment';
+import { registerMigrate } from '../commands/migrate';
 import { registerSeed } from '../commands/seed';
 import { registerUp } from '../commands/up';
 
@@ -13,6 +18,11 @@ const program = new Command()
 
 registerUp(program);
 registerSeed(program);
+registerMigrate(program);
+registerBenchStore(program);
+registerLoad(program);
+registerExperiment(program);
+registerReport(program);
 
 async function main(): Promise<void> {
   try {

@@ -44,7 +44,7 @@ function printEndpoints(e: StackEndpoints): void {
     `  app PostgreSQL       ${e.appDatabase}`,
     `  billing PostgreSQL   ${e.billingDatabase}`,
     `  traces (OTLP/HTTP)   ${e.traces}   (spans kept in $LAB_DATA_DIR/traces/<lab.run_id>/spans)`,
-    `  metrics              ${e.cart}/metrics, payment and billing-address on PAYMENT_METRICS_PORT / BILLING_METRICS_PORT`,
+    `  metrics (Prometheus) ${e.metrics.cart}  ${e.metrics.payment}  ${e.metrics['billing-address']}`,
     'Logs are in .lab/logs (or $LAB_DATA_DIR/logs). Press Ctrl-C to stop.',
     'ready',
     '',

@@ -1,0 +1,233 @@
+import { cpSync, existsSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { loadScenario, runScenario, type LoadProgress, type LoadSummary } from '@checkout-lab/load-tests';
+import { runSpansDir, readRunSpans, type FlatSpan } from '@checkout-lab/telemetry';
+import type { LabSettings } from '../settings';
+import { Stack, type StackEndpoints } from '../stack/stack';
+import { variantEnvironment, type ResolvedExperiment } from './definition';
+import { collectSqlEvidence, HostSampler, resetStatementStats, type DatabaseEvidence } from './evidence';
+import type { ExperimentParts, PlannedRun, RunOutcome } from './runner';
+
+/**
+ * The experiment's parts on this machine: one embedded stack whose servers and data are shared by
+ * every run, and whose services are restarted with each run's variant settings.
+ *
+ * The servers keep their data in <LAB_DATA_DIR>/experiment-data/<users>x<addresses>, so a second
+ * experiment with the same seed size reuses the seed and the DynamoDB copy.
+ */
+export class LabExperimentParts implements ExperimentParts {
+  private stack: Stack | undefined;
+  private traceDir = '';
+
+  constructor(
+    private readonly baseSettings: LabSettings,
+    private readonly say: (line: string) => void,
+    private readonly progress: (line: string | null) => void,
+  ) {}
+
+  private settingsFor(experiment: ResolvedExperiment): LabSettings {
+    const dataDir = path.join(this.baseSettings.dataDir, 'experiment-data', `${experiment.seed.users}x${experiment.seed.addressesPerUser}`);
+    return { ...this.baseSettings, dataDir, seed: experiment.seed };
+  }
+
+  async prepare(experiment: ResolvedExperiment): Promise<void> {
+    const settings = this.settingsFor(experiment);
+    this.stack = new Stack(settings, (line) => this.say(`  ${line}`));
+    this.traceDir = path.join(settings.dataDir, 'traces');
+    const dynamodb = experiment.variants.some((v) => v.settings.billingStore === 'dynamodb');
+    this.say(`preparing the servers and data (${experiment.seed.users.toLocaleString('en-US')} users × ${experiment.seed.addressesPerUser} addresses${dynamodb ? ', copied to DynamoDB' : ''}) …`);
+    await this.stack.startInfrastructure({ dynamodb });
+  }
+
+  async execute(run: PlannedRun, experiment: ResolvedExperiment): Promise<RunOutcome> {
+    const stack = this.stack;
+    if (!stack) throw new Error('prepare() was not called');
+    const { variant } = run;
+    const billingStore = variant.settings.billingStore ?? 'sql';
+    const sqlProfile = variant.settings.sqlProfile ?? 'legacy';
+    const startedAt = new Date();
+
+    this.say(`  restarting the services (${describeSettings(variant.settings)}) …`);
+    const endpoints = await stack.startServices({ billingStore, sqlProfile, env: variantEnvironment(variant.settings) });
+    const billingDb = stack.billingDatabaseUrl as string;
+    const loadEnv = { ...experiment.load.env, SEED_USERS: String(experiment.seed.users), VARIANT: variant.name };
+    try {
+      // Warm-up: JIT, connection pools, PostgreSQL's buffers. Its spans carry their own run id and are not analysed.
+      this.say(`  warm-up: ${experiment.warmup.rate}/s for ${experiment.warmup.duration / 1000} s`);
+      await runScenario(warmupOptions(experiment.warmup), {
+        baseUrl: endpoints.cart,
+        env: { ...loadEnv, RUN_ID: `${run.runId}-warmup` },
+        otlp: endpoints.traces,
+        scenarioName: 'warmup',
+        isStdOutTTY: false,
+        isStdErrTTY: false,
+      });
+      if (billingStore === 'sql') await resetStatementStats(billingDb);
+
+      const { options, name: scenario } = loadScenario(experiment.load.scenario, loadEnv);
+      const host = new HostSampler();
+      const summary = await runScenario(options, {
+        baseUrl: endpoints.cart,
+        env: { ...loadEnv, RUN_ID: run.runId },
+        otlp: endpoints.traces,
+        scenarioName: scenario,
+        onProgress: (p) => this.progress(progressLine(p)),
+        isStdOutTTY: false,
+        isStdErrTTY: false,
+      });
+      this.progress(null);
+      const hostStats = host.finish(stack.servicePids);
+      const telemetry = await scrapeSpanCounters(endpoints);
+      const database: DatabaseEvidence | undefined =
+        billingStore === 'sql' ? await collectSqlEvidence(billingDb, sqlProfile, 'user-1') : undefined;
+
+      await stack.stopServices(); // each service flushes its last spans to the receiver on SIGTERM
+      const spans = await this.collectSpans(run);
+      const plannedMs = Object.values(summary.state.scenarios ?? {}).reduce((s, x) => Math.max(s, x.durationMs), 0);
+      const planned = Object.values(summary.state.scenarios ?? {}).reduce((s, x) => s + x.plannedIterations, 0);
+      const durationS = plannedMs / 1000;
+      write(run.dir, 'run.json', {
+        runId: run.runId,
+        experiment: experiment.name,
+        variant: variant.name,
+        repetition: run.repetition,
+        warmup: false,
+        startedAt: startedAt.toISOString(),
+        endedAt: new Date().toISOString(),
+        scenario,
+        target: { rate: durationS > 0 ? round(planned / durationS) : 0, duration: durationS },
+        settings: { ...variant.settings, env: variantEnvironment(variant.settings), load: loadEnv },
+      });
+      write(run.dir, 'summary.json', summary);
+      write(run.dir, 'host.json', hostStats);
+      write(run.dir, 'telemetry.json', telemetry);
+      write(run.dir, 'database.json', database ?? dynamoEvidence(spans));
+      return outcome(summary, planned, durationS, spans.length, telemetry);
+    } finally {
+      this.progress(null);
+      await stack.stopServices();
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    await this.stack?.stop();
+  }
+
+  /** Copies the run's span files from the receiver's store into the run directory. */
+  private async collectSpans(run: PlannedRun): Promise<FlatSpan[]> {
+    const from = runSpansDir(this.traceDir, run.runId);
+    if (existsSync(from)) cpSync(from, path.join(run.dir, 'spans'), { recursive: true });
+    return readRunSpans(this.traceDir, run.runId);
+  }
+}
+
+function warmupOptions(warmup: { duration: number; rate: number }): unknown {
+  return {
+    scenarios: {
+      warmup: {
+        executor: 'constant-arrival-rate',
+        rate: warmup.rate,
+        timeUnit: '1s',
+        duration: `${Math.round(warmup.duration)}ms`,
+        preAllocatedVUs: Math.ceil(warmup.rate * 2),
+        maxVUs: Math.ceil(warmup.rate * 20),
+        gracefulStop: '10s',
+      },
+    },
+  };
+}
+
+/** DynamoDB's side of the evidence: what each lookup costs, from the traced calls themselves. */
+function dynamoEvidence(spans: FlatSpan[]): DatabaseEvidence {
+  let reads = 0;
+  let calls = 0;
+  for (const span of spans) {
+    if (span.attributes['rpc.system'] !== 'aws-api' || span.attributes['rpc.service'] !== 'DynamoDB') continue;
+    calls++;
+    const capacity = span.attributes['aws.dynamodb.consumed_capacity'];
+    const units = Array.isArray(capacity) ? capacity.map((c) => parseCapacity(String(c))).reduce((a, b) => a + b, 0) : 0;
+    // A strongly consistent read of one item under 4 KB costs 1 read unit when the SDK call did not report it.
+    reads += units > 0 ? units : 1;
+  }
+  return {
+    store: 'dynamodb',
+    consumedCapacity: { readUnits: reads, writeUnits: 0 },
+    plan: `Key lookup: ${calls.toLocaleString('en-US')} Query calls on the partition key userId (no scan); ${reads.toLocaleString('en-US')} read capacity units.`,
+  };
+}
+
+function parseCapacity(json: string): number {
+  try {
+    const value = JSON.parse(json) as { CapacityUnits?: number; ReadCapacityUnits?: number };
+    return value.ReadCapacityUnits ?? value.CapacityUnits ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** otel_spans_exported_total / otel_spans_dropped_total of each service: did the run lose spans? */
+async function scrapeSpanCounters(endpoints: StackEndpoints): Promise<{ services: Record<string, { exported: number; dropped: number }> }> {
+  // Give the batch processors one schedule interval to export what the last requests produced.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const services: Record<string, { exported: number; dropped: number }> = {};
+  for (const [name, url] of Object.entries(endpoints.metrics)) {
+    try {
+      const text = await (await fetch(url, { signal: AbortSignal.timeout(5000) })).text();
+      services[name] = { exported: sumMetric(text, 'otel_spans_exported_total'), dropped: sumMetric(text, 'otel_spans_dropped_total') };
+    } catch {
+      // A service that cannot be scraped reports nothing rather than a made-up zero.
+    }
+  }
+  return { services };
+}
+
+function sumMetric(text: string, name: string): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) sum += Number(line.slice(line.lastIndexOf(' ') + 1)) || 0;
+  }
+  return sum;
+}
+
+function outcome(
+  summary: LoadSummary,
+  planned: number,
+  durationS: number,
+  spans: number,
+  telemetry: { services: Record<string, { exported: number; dropped: number }> },
+): RunOutcome {
+  const metric = (name: string, key: string) => summary.metrics[name]?.values[key] ?? undefined;
+  const iterations = metric('iterations', 'count') ?? 0;
+  const dropped = Object.values(telemetry.services).reduce((s, x) => s + x.dropped, 0);
+  return {
+    achievedRate: durationS > 0 ? iterations / durationS : 0,
+    targetRate: durationS > 0 ? planned / durationS : 0,
+    checkoutP95Ms: metric('http_req_duration{name:checkout}', 'p(95)') ?? undefined,
+    failedRate: metric('http_req_failed', 'rate') ?? 0,
+    droppedIterations: metric('dropped_iterations', 'count') ?? 0,
+    spans,
+    valid: (summary.state.validity?.valid ?? true) && dropped === 0,
+  };
+}
+
+function progressLine(p: LoadProgress): string {
+  const target = p.targetRate === null ? '' : `/${p.targetRate.toFixed(1)}`;
+  return (
+    `  load ${Math.round(p.elapsedMs / 1000)}/${Math.round(p.plannedMs / 1000)} s  ${p.achievedRate.toFixed(1)}${target} it/s  ` +
+    `in flight ${p.inFlight}  errors ${(p.errorRate * 100).toFixed(1)} %  p95 ${p.p95Ms.toFixed(0)} ms  dropped ${p.dropped}`
+  );
+}
+
+function describeSettings(settings: Record<string, unknown>): string {
+  return Object.entries(settings)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(', ');
+}
+
+function write(dir: string, file: string, value: unknown): void {
+  writeFileSync(path.join(dir, file), `${JSON.stringify(value, null, 2)}\n`);
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
