@@ -102,7 +102,7 @@ export class LabExperimentParts implements ExperimentParts {
       write(run.dir, 'host.json', hostStats);
       write(run.dir, 'telemetry.json', telemetry);
       write(run.dir, 'database.json', database ?? dynamoEvidence(spans));
-      return outcome(summary, planned, durationS, spans.length, telemetry);
+      return outcome(summary, planned, durationS, spans.length);
     } finally {
       this.progress(null);
       await stack.stopServices();
@@ -194,11 +194,9 @@ function outcome(
   planned: number,
   durationS: number,
   spans: number,
-  telemetry: { services: Record<string, { exported: number; dropped: number }> },
 ): RunOutcome {
   const metric = (name: string, key: string) => summary.metrics[name]?.values[key] ?? undefined;
   const iterations = metric('iterations', 'count') ?? 0;
-  const dropped = Object.values(telemetry.services).reduce((s, x) => s + x.dropped, 0);
   return {
     achievedRate: durationS > 0 ? iterations / durationS : 0,
     targetRate: durationS > 0 ? planned / durationS : 0,
@@ -206,7 +204,7 @@ function outcome(
     failedRate: metric('http_req_failed', 'rate') ?? 0,
     droppedIterations: metric('dropped_iterations', 'count') ?? 0,
     spans,
-    valid: (summary.state.validity?.valid ?? true) && dropped === 0,
+    scheduleLagP99Ms: metric('schedule_lag', 'p(99)') ?? undefined,
   };
 }
 

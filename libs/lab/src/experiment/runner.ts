@@ -19,7 +19,8 @@ export interface RunOutcome {
   failedRate: number;
   droppedIterations: number;
   spans: number;
-  valid: boolean;
+  /** The generator's own lateness: p99 of how late iterations started vs plan. */
+  scheduleLagP99Ms: number | undefined;
 }
 
 /**
@@ -78,9 +79,10 @@ export async function runExperiment(
       const outcome = await parts.execute(run, experiment);
       results.push({ run, outcome });
       say(
-        `  ${outcome.valid ? 'ok' : 'INVALID'}: ${outcome.achievedRate.toFixed(1)}/${outcome.targetRate.toFixed(1)} it/s, ` +
+        `  done: ${outcome.achievedRate.toFixed(1)}/${outcome.targetRate.toFixed(1)} it/s, ` +
           `checkout p95 ${outcome.checkoutP95Ms === undefined ? '–' : `${outcome.checkoutP95Ms.toFixed(0)} ms`}, ` +
-          `failed ${(outcome.failedRate * 100).toFixed(1)} %, dropped ${outcome.droppedIterations}, spans ${outcome.spans}`,
+          `failed ${(outcome.failedRate * 100).toFixed(1)} %, dropped ${outcome.droppedIterations}, ` +
+          `schedule lag p99 ${outcome.scheduleLagP99Ms === undefined ? '–' : `${outcome.scheduleLagP99Ms.toFixed(1)} ms`}, spans ${outcome.spans}`,
       );
     }
   } finally {
