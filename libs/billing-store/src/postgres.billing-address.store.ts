@@ -7,7 +7,8 @@ import { BillingStoreError, BillingStoreTimeoutError, BillingStoreUnavailableErr
 export const SQL_PROFILES = ['legacy', 'indexed'] as const;
 export type SqlProfile = (typeof SQL_PROFILES)[number];
 
-const COLUMNS =
+/** The columns every read of billing_addresses selects (and toBillingAddress maps). */
+export const COLUMNS =
   'address_id, user_id, name, email, line1, line2, city, state, postal_code, country, is_default, updated_at';
 
 /**
@@ -40,7 +41,7 @@ export interface PostgresBillingAddressStoreOptions {
   applicationName?: string;
 }
 
-interface BillingAddressRow {
+export interface BillingAddressRow {
   address_id: string;
   user_id: string;
   name: string | null;
@@ -122,7 +123,7 @@ export class PostgresBillingAddressStore extends BillingAddressStore {
   }
 }
 
-function toBillingAddress(row: BillingAddressRow): BillingAddress {
+export function toBillingAddress(row: BillingAddressRow): BillingAddress {
   return {
     addressId: row.address_id,
     userId: row.user_id,

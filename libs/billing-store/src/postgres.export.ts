@@ -1,25 +1,7 @@
 import { Client } from 'pg';
 import type { BillingAddress } from './billing-address.store';
 import { BillingStoreUnavailableError } from './billing-store.errors';
-import { toBillingStoreError } from './postgres.billing-address.store';
-
-const COLUMNS =
-  'address_id, user_id, name, email, line1, line2, city, state, postal_code, country, is_default, updated_at';
-
-interface Row {
-  address_id: string;
-  user_id: string;
-  name: string | null;
-  email: string | null;
-  line1: string | null;
-  line2: string | null;
-  city: string | null;
-  state: string | null;
-  postal_code: string | null;
-  country: string | null;
-  is_default: boolean;
-  updated_at: Date;
-}
+import { COLUMNS, toBillingAddress, toBillingStoreError, type BillingAddressRow } from './postgres.billing-address.store';
 
 /**
  * Reads every billing address of the SQL store in address-id order, a page at a time (keyset
@@ -60,25 +42,12 @@ export class SqlBillingAddressReader {
   async page(afterAddressId: string | null, limit: number): Promise<BillingAddress[]> {
     const { rows } =
       afterAddressId === null
-        ? await this.query<Row>(`SELECT ${COLUMNS} FROM billing_addresses ORDER BY address_id LIMIT $1`, [limit])
-        : await this.query<Row>(`SELECT ${COLUMNS} FROM billing_addresses WHERE address_id > $1 ORDER BY address_id LIMIT $2`, [
+        ? await this.query<BillingAddressRow>(`SELECT ${COLUMNS} FROM billing_addresses ORDER BY address_id LIMIT $1`, [limit])
+        : await this.query<BillingAddressRow>(`SELECT ${COLUMNS} FROM billing_addresses WHERE address_id > $1 ORDER BY address_id LIMIT $2`, [
             afterAddressId,
             limit,
           ]);
-    return rows.map((row) => ({
-      addressId: row.address_id,
-      userId: row.user_id,
-      name: row.name ?? '',
-      email: row.email ?? '',
-      line1: row.line1 ?? '',
-      line2: row.line2 ?? '',
-      city: row.city ?? '',
-      state: row.state ?? '',
-      postalCode: row.postal_code ?? '',
-      country: row.country ?? '',
-      isDefault: row.is_default,
-      updatedAt: row.updated_at,
-    }));
+    return rows.map(toBillingAddress);
   }
 
   async close(): Promise<void> {

@@ -1,12 +1,9 @@
-import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
-import { freePort } from '@checkout-lab/embedded';
 import { REPORT_SCHEMA_PATH } from '@checkout-lab/report';
-import { REPO_ROOT } from '../src/stack/service-process';
+import { labPorts, labRoot, spawnLab } from './support/lab-cli';
 
 interface ReportJson {
   variants: { name: string; runs: { run_id: string; valid: boolean }[] }[];
@@ -16,26 +13,11 @@ interface ReportJson {
 /** The whole main job, shortened: `checkout-lab experiment --quick` on real servers, as a user runs it. */
 describe('checkout-lab experiment --quick', () => {
   it('runs two variants interleaved, three times each, and writes report.html, report.md and report.json with a verdict', async () => {
-    const root = mkdtempSync(path.join(tmpdir(), 'checkout-lab-experiment-'));
-    chmodSync(root, 0o755); // as root, PostgreSQL runs as the postgres user, who must reach the data dir
-    const out = path.join(root, 'out');
-    const ports = await Promise.all(Array.from({ length: 10 }, () => freePort()));
-    const names = ['CART_HTTP_PORT', 'PAYMENT_GRPC_PORT', 'BILLING_GRPC_PORT', 'STRIPE_DOUBLE_PORT', 'LAB_APP_PG_PORT', 'LAB_BILLING_PG_PORT', 'LAB_OTLP_PORT', 'PAYMENT_METRICS_PORT', 'BILLING_METRICS_PORT', 'LAB_DYNAMODB_PORT'];
-    const lab = spawn(process.execPath, ['-r', '@swc-node/register', 'libs/lab/src/bin/checkout-lab.ts', 'experiment', 'swiftcart', '--quick', '--out', out], {
-      cwd: REPO_ROOT,
-      env: {
-        PATH: process.env['PATH'],
-        SWC_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.base.json'),
-        LAB_DATA_DIR: path.join(root, 'lab'),
-        ...Object.fromEntries(names.map((name, i) => [name, String(ports[i])])),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    lab.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    lab.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => lab.once('exit', (c) => resolve(c)));
-    if (code !== 0) throw new Error(`experiment exited ${code}:\n${output.slice(-4000)}`);
+    const out = path.join(labRoot('checkout-lab-experiment-'), 'out');
+    const lab = spawnLab(['experiment', 'swiftcart', '--quick', '--out', out], { ...(await labPorts()), LAB_DATA_DIR: path.join(out, '..', 'lab') });
+    const code = await lab.exited;
+    if (code !== 0) throw new Error(`experiment exited ${code}:\n${lab.output().slice(-4000)}`);
+    const output = lab.output();
 
     for (const file of ['report.html', 'report.md', 'report.json', 'experiment.json']) expect(existsSync(path.join(out, file))).toBe(true);
     const report = JSON.parse(readFileSync(path.join(out, 'report.json'), 'utf8')) as ReportJson;

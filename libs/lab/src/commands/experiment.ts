@@ -42,7 +42,7 @@ export function registerExperiment(program: Command): void {
       const onSignal = () => {
         say('\ninterrupted: stopping after cleaning up …');
         stop.abort();
-        parts.shutdown().finally(() => process.exit(130));
+        void parts.shutdown().finally(() => process.exit(130));
       };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
