@@ -27,6 +27,9 @@ registerReport(program);
 async function main(): Promise<void> {
   try {
     await program.parseAsync(process.argv);
+    // A command that failed softly (a regression gate, a threshold) sets exitCode; exit with it now, since the
+    // embedded servers' exit hooks would otherwise end the process with 0. `up` keeps running: it sets none.
+    if (process.exitCode) process.exit(process.exitCode);
   } catch (error) {
     if (error instanceof CommanderError) process.exit(error.exitCode);
     if (error instanceof ConfigError) {

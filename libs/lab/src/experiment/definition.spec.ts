@@ -111,7 +111,7 @@ describe('experiment definitions', () => {
 
   it('plans runs interleaved, A B A B, each with its own run id and directory', () => {
     const experiment = loadExperiment('swiftcart', { quick: true });
-    const runs = planRuns(experiment, '/out');
+    const runs = planRuns(experiment, '/out', '20261125120000');
     expect(runs.map((r) => `${r.variant.name}#${r.repetition}`)).toEqual([
       'legacy-sql#1',
       'indexed-sql#1',
@@ -122,5 +122,6 @@ describe('experiment definitions', () => {
     ]);
     expect(new Set(runs.map((r) => r.runId)).size).toBe(runs.length);
     expect(runs[1]?.dir).toBe('/out/runs/02-indexed-sql-r1');
+    expect(runs[1]?.runId).toBe('swiftcart-20261125120000-02-indexed-sql-r1');
   });
 });

@@ -1,4 +1,4 @@
-import { cpSync, existsSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadScenario, runScenario, type LoadProgress, type LoadSummary } from '@checkout-lab/load-tests';
 import { runSpansDir, readRunSpans, type FlatSpan } from '@checkout-lab/telemetry';
@@ -113,11 +113,13 @@ export class LabExperimentParts implements ExperimentParts {
     await this.stack?.stop();
   }
 
-  /** Copies the run's span files from the receiver's store into the run directory. */
+  /** Moves the run's span files from the receiver's store into the run directory (the warm-up's are dropped). */
   private async collectSpans(run: PlannedRun): Promise<FlatSpan[]> {
     const from = runSpansDir(this.traceDir, run.runId);
     if (existsSync(from)) cpSync(from, path.join(run.dir, 'spans'), { recursive: true });
-    return readRunSpans(this.traceDir, run.runId);
+    const spans = await readRunSpans(this.traceDir, run.runId);
+    for (const runId of [run.runId, `${run.runId}-warmup`]) rmSync(path.dirname(runSpansDir(this.traceDir, runId)), { recursive: true, force: true });
+    return spans;
   }
 }
 
@@ -168,7 +170,7 @@ function parseCapacity(json: string): number {
 /** otel_spans_exported_total / otel_spans_dropped_total of each service: did the run lose spans? */
 async function scrapeSpanCounters(endpoints: StackEndpoints): Promise<{ services: Record<string, { exported: number; dropped: number }> }> {
   // Give the batch processors one schedule interval to export what the last requests produced.
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  await new Promise((resolve) => setTimeout(resolve, 600));
   const services: Record<string, { exported: number; dropped: number }> = {};
   for (const [name, url] of Object.entries(endpoints.metrics)) {
     try {

@@ -37,13 +37,14 @@ export interface ExperimentParts {
 }
 
 /** Runs in interleaved order (A B C A B C …), so drift over time (caches, heat, neighbours) hits every variant alike. */
-export function planRuns(experiment: ResolvedExperiment, outDir: string): PlannedRun[] {
+export function planRuns(experiment: ResolvedExperiment, outDir: string, executionId: string): PlannedRun[] {
   const runs: PlannedRun[] = [];
   for (let repetition = 1; repetition <= experiment.repetitions; repetition++) {
     for (const variant of experiment.variants) {
       const index = runs.length + 1;
       const name = `${String(index).padStart(2, '0')}-${variant.name}-r${repetition}`;
-      runs.push({ index, runId: `${experiment.name}-${name}`, variant, repetition, dir: path.join(outDir, 'runs', name) });
+      // The run id tags every span (baggage lab.run_id): unique per execution, so two executions never share one.
+      runs.push({ index, runId: `${experiment.name}-${executionId}-${name}`, variant, repetition, dir: path.join(outDir, 'runs', name) });
     }
   }
   return runs;
@@ -68,7 +69,8 @@ export async function runExperiment(
     path.join(outDir, 'experiment.json'),
     `${JSON.stringify({ ...experiment, ...options.provenance, startedAt: new Date(startedAt).toISOString() }, null, 2)}\n`,
   );
-  const runs = planRuns(experiment, outDir);
+  const executionId = new Date(startedAt).toISOString().replace(/[-:TZ.]/g, '').slice(0, 14);
+  const runs = planRuns(experiment, outDir, executionId);
   const results: ExperimentResult['runs'] = [];
   try {
     await parts.prepare(experiment);
