@@ -26,3 +26,16 @@ export class InvalidBillingAddressError extends BillingStoreError {
     super(`${field} ${problem}`);
   }
 }
+
+/** Node socket errors that mean "the server cannot be reached", whichever store's driver threw them. */
+export const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ECONNABORTED',
+]);

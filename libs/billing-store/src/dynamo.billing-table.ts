@@ -16,6 +16,7 @@ import {
   BillingStoreError,
   BillingStoreTimeoutError,
   BillingStoreUnavailableError,
+  UNREACHABLE_CODES,
 } from './billing-store.errors';
 
 /**
@@ -249,18 +250,6 @@ const THROTTLING = new Set([
   'ProvisionedThroughputExceededException',
   'RequestLimitExceeded',
   'LimitExceededException',
-]);
-
-/** Node socket errors that mean "the server cannot be reached". */
-const UNREACHABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EPIPE',
-  'ECONNABORTED',
 ]);
 
 /** True for a DynamoDB throttling error (as thrown by the SDK or translated by toBillingStoreError). */

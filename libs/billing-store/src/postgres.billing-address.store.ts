@@ -1,7 +1,7 @@
 import { Pool, type PoolConfig } from 'pg';
 import { BillingAddressStore, validateBillingAddressInput, validateUserId } from './billing-address.store';
 import type { BillingAddress, BillingAddressInput } from './billing-address.store';
-import { BillingStoreError, BillingStoreTimeoutError, BillingStoreUnavailableError } from './billing-store.errors';
+import { BillingStoreError, BillingStoreTimeoutError, BillingStoreUnavailableError, UNREACHABLE_CODES } from './billing-store.errors';
 
 /** The SQL profiles: the legacy schema as it was, or with the index a DBA would add. */
 export const SQL_PROFILES = ['legacy', 'indexed'] as const;
@@ -139,18 +139,6 @@ export function toBillingAddress(row: BillingAddressRow): BillingAddress {
     updatedAt: row.updated_at,
   };
 }
-
-/** Node socket errors that mean "the server cannot be reached". */
-const UNREACHABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ETIMEDOUT',
-  'EPIPE',
-]);
 
 /**
  * Translates whatever pg, pg-pool or the socket threw into a domain error. The result quotes at

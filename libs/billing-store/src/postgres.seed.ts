@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { seededRandom } from '@checkout-lab/config';
 import { withClient } from './postgres.schema';
 
 export interface SeedOptions {
@@ -144,7 +145,7 @@ const SPREAD_MS = 2 * 365 * 24 * 3600 * 1000;
 
 /** COPY text-format lines for one user's addresses. */
 function userRows(user: number, addressesPerUser: number): string {
-  const random = mulberry32(user);
+  const random = seededRandom(user);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
   const userId = `user-${user}`;
   const name = `${pick(FIRST_NAMES)} ${pick(LAST_NAMES)}`;
@@ -174,15 +175,3 @@ function escapeCopyText(value: string): string {
   return /[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c] ?? c) : value;
 }
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-
-/** A small deterministic PRNG (mulberry32): the same seed yields the same data set everywhere. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

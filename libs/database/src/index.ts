@@ -2,3 +2,4 @@ export { migrate } from './migrate';
 export type { MigrateOptions } from './migrate';
 export { classifyDatabaseError, isUniqueViolation } from './errors';
 export type { DatabaseFailure } from './errors';
+export { withClient } from './client';

@@ -2,17 +2,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import { freePort } from '@checkout-lab/embedded';
 import { createTestDatabase } from '@checkout-lab/testing';
-import { classifyDatabaseError, isUniqueViolation, migrate } from '../src';
-
-async function withClient<T>(url: string, work: (c: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
+import { classifyDatabaseError, isUniqueViolation, migrate, withClient } from '../src';
 
 describe('migrate', () => {
   it('applies SQL migrations once, even when two processes race', async () => {

@@ -1,4 +1,4 @@
-export { percentile, percentileOfSorted, mean, describe, seededRandom, compareRepetitions, normalCdf, MIN_REPETITIONS } from './stats';
+export { percentile, percentileOfSorted, mean, describe, compareRepetitions, normalCdf, MIN_REPETITIONS } from './stats';
 export type { Distribution, Direction, Verdict, DifferenceEstimate, BootstrapOptions } from './stats';
 export { criticalPath, traceRoot, aggregateCriticalPaths, selfTimeByOperation } from './critical-path';
 export type { CriticalPath, CriticalSegment, CriticalPathAggregate, CriticalPathShare, CriticalPathOptions } from './critical-path';

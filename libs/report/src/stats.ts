@@ -5,6 +5,7 @@
  * numpy's default). k6 computes its Trend percentiles the same way, so a percentile the report
  * computes from raw values agrees with the one k6 (and the built-in driver) prints for them.
  */
+import { seededRandom } from '@checkout-lab/config';
 
 /** The p-th percentile (p in 0…100) of values, by linear interpolation between closest ranks. NaN when empty. */
 export function percentile(values: readonly number[], p: number): number {
@@ -56,18 +57,6 @@ export function describe(values: readonly number[]): Distribution {
     p99: percentileOfSorted(sorted, 99),
     min: sorted.length ? (sorted[0] as number) : Number.NaN,
     max: sorted.length ? (sorted[sorted.length - 1] as number) : Number.NaN,
-  };
-}
-
-/** A small, fast, seedable PRNG (mulberry32): the same seed gives the same report. Returns [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 

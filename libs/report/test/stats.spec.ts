@@ -1,4 +1,5 @@
-import { compareRepetitions, describe as describeSample, mean, normalCdf, percentile, seededRandom } from '../src/stats';
+import { seededRandom } from '@checkout-lab/config';
+import { compareRepetitions, describe as describeSample, mean, normalCdf, percentile } from '../src/stats';
 
 describe('percentile (linear interpolation between closest ranks, as k6)', () => {
   const oneToTen = [10, 3, 7, 1, 9, 2, 8, 4, 6, 5];

@@ -2,7 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { AttributeValue, FlatSpan, SpanKind, SpanStatus } from '@checkout-lab/telemetry';
 import type { LoadSummary, RunData } from '../src/run-data';
-import { percentile, mean, seededRandom } from '../src/stats';
+import { seededRandom } from '@checkout-lab/config';
+import { percentile, mean } from '../src/stats';
 
 /**
  * Synthetic runs with known shapes: each iteration is a checkout-flow trace through cart,

@@ -1,20 +1,9 @@
-import { logNormalSampler, seededRandom } from './latency';
+import { seededRandom } from '@checkout-lab/config';
+import { logNormalSampler } from './latency';
 
 function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
-
-describe('seededRandom', () => {
-  it('repeats its sequence for a seed and differs between seeds', () => {
-    const take = (seed: number) => {
-      const random = seededRandom(seed);
-      return Array.from({ length: 5 }, () => random());
-    };
-    expect(take(42)).toEqual(take(42));
-    expect(take(42)).not.toEqual(take(43));
-    expect(take(42).every((value) => value >= 0 && value < 1)).toBe(true);
-  });
-});
 
 describe('logNormalSampler', () => {
   it.each([

@@ -1,22 +1,7 @@
 /**
- * Randomness for the double: a seedable uniform generator, and the log-normal latency model of a
- * card authorisation given by its median and 99th percentile.
+ * The log-normal latency model of a card authorisation, given by its median and 99th percentile.
  */
-
-/** Uniform in [0, 1). */
-export type Random = () => number;
-
-/** mulberry32: small, fast and good enough for simulation; the same seed gives the same sequence. */
-export function seededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import type { Random } from '@checkout-lab/config';
 
 export interface LatencyDistribution {
   medianMs: number;

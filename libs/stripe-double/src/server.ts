@@ -9,7 +9,8 @@ import { StripeApi } from './api';
 import { ApiError, errors } from './errors';
 import { decodeForm, FormError, type FormObject } from './form';
 import { IdempotencyStore } from './idempotency';
-import { logNormalSampler, seededRandom, type LatencyDistribution } from './latency';
+import { seededRandom } from '@checkout-lab/config';
+import { logNormalSampler, type LatencyDistribution } from './latency';
 import { newId } from './objects';
 import { matchRoute, type RouteMatch } from './routes';
 

@@ -1,6 +1,7 @@
 // The double as the payment service uses it: the official `stripe` SDK over HTTP, unchanged.
 import Stripe from 'stripe';
-import { seededRandom, startStripeDouble, type RunningStripeDouble, type StripeDoubleOptions } from '../src';
+import { seededRandom } from '@checkout-lab/config';
+import { startStripeDouble, type RunningStripeDouble, type StripeDoubleOptions } from '../src';
 
 const KEY = 'sk_test_lab';
 

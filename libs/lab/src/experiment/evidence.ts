@@ -1,7 +1,7 @@
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { Client } from 'pg';
 import { BILLING_LOOKUP_SQL } from '@checkout-lab/billing-store';
+import { withClient } from '@checkout-lab/database';
 
 /** What the legacy billing server did during a run: the lookup's plan and its statement statistics. */
 export interface SqlEvidence {
@@ -90,16 +90,6 @@ function rssOf(pid: number): number {
     return match ? Number(match[1]) * 1024 : 0;
   } catch {
     return 0;
-  }
-}
-
-async function withClient<T>(url: string, work: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
   }
 }
 

@@ -17,7 +17,6 @@ import type { ExperimentParts, PlannedRun, RunOutcome } from './runner';
  */
 export class LabExperimentParts implements ExperimentParts {
   private stack: Stack | undefined;
-  private traceDir = '';
 
   constructor(
     private readonly baseSettings: LabSettings,
@@ -33,7 +32,6 @@ export class LabExperimentParts implements ExperimentParts {
   async prepare(experiment: ResolvedExperiment): Promise<void> {
     const settings = this.settingsFor(experiment);
     this.stack = new Stack(settings, (line) => this.say(`  ${line}`));
-    this.traceDir = path.join(settings.dataDir, 'traces');
     const dynamodb = experiment.variants.some((v) => v.settings.billingStore === 'dynamodb');
     this.say(`preparing the servers and data (${experiment.seed.users.toLocaleString('en-US')} users × ${experiment.seed.addressesPerUser} addresses${dynamodb ? ', copied to DynamoDB' : ''}) …`);
     await this.stack.startInfrastructure({ dynamodb });
@@ -113,12 +111,14 @@ export class LabExperimentParts implements ExperimentParts {
     await this.stack?.stop();
   }
 
-  /** Moves the run's span files from the receiver's store into the run directory (the warm-up's are dropped). */
+  /** Moves the run's span files from the embedded receiver's store into the run directory (the warm-up's are dropped). */
   private async collectSpans(run: PlannedRun): Promise<FlatSpan[]> {
-    const from = runSpansDir(this.traceDir, run.runId);
+    const traceDir = this.stack?.traceReceiver?.dir;
+    if (!traceDir) return []; // spans went to OTEL_EXPORTER_OTLP_ENDPOINT: read them with `checkout-lab report --spans-from jaeger`
+    const from = runSpansDir(traceDir, run.runId);
     if (existsSync(from)) cpSync(from, path.join(run.dir, 'spans'), { recursive: true });
-    const spans = await readRunSpans(this.traceDir, run.runId);
-    for (const runId of [run.runId, `${run.runId}-warmup`]) rmSync(path.dirname(runSpansDir(this.traceDir, runId)), { recursive: true, force: true });
+    const spans = await readRunSpans(traceDir, run.runId);
+    for (const runId of [run.runId, `${run.runId}-warmup`]) rmSync(path.dirname(runSpansDir(traceDir, runId)), { recursive: true, force: true });
     return spans;
   }
 }

@@ -1,0 +1,17 @@
+/** Uniform in [0, 1). */
+export type Random = () => number;
+
+/**
+ * mulberry32: a small, fast, seedable PRNG, good enough for simulation and resampling; the same
+ * seed gives the same sequence everywhere (seed data, the Stripe double's latency, the report's bootstrap).
+ */
+export function seededRandom(seed: number): Random {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
