@@ -1,36 +1,16 @@
 import type { AttributeValue, FlatSpan, SpanStatus } from '@checkout-lab/telemetry';
 import { spanDurationMs } from '@checkout-lab/telemetry';
 import { aggregateCriticalPaths, criticalPath, type CriticalPath } from './critical-path';
-import type { DatabaseEvidence, ExperimentInfo, HostStats, LoadSummary, RunData } from './run-data';
+import { judgeRun, VALIDITY_BOUNDS, type DatabaseEvidence, type ExperimentInfo, type HostStats, type LoadSummary, type ValidityBounds, type ValidityCheck } from '@checkout-lab/run-record';
+import type { RunData } from './run-data';
 import { compareRepetitions, describe, mean, normalCdf, percentileOfSorted, type Direction, type Verdict } from './stats';
 
 // ---------------------------------------------------------------------------------------------
 // Options and their documented defaults
 
-/**
- * When a run's load counts as valid. A run outside any bound is flagged and left out of every
- * verdict (it still appears in the report, with the reason).
- */
-export interface ValidityBounds {
-  /** Achieved iteration rate within this fraction of the target (0.05 = ±5 %). */
-  rateTolerance: number;
-  /** Dropped iterations at most this fraction of the planned iterations. */
-  maxDroppedFraction: number;
-  /** The generator started iterations at most this late at p99 (ms). */
-  maxScheduleLagP99Ms: number;
-  /** The generator's event loop was blocked at most this long at p99 (ms). */
-  maxEventLoopDelayP99Ms: number;
-  /** Spans the services dropped before export, at most this fraction of the spans they produced. */
-  maxSpansLostFraction: number;
-}
-
-export const DEFAULT_VALIDITY: ValidityBounds = {
-  rateTolerance: 0.05,
-  maxDroppedFraction: 0.01,
-  maxScheduleLagP99Ms: 200,
-  maxEventLoopDelayP99Ms: 200,
-  maxSpansLostFraction: 0.01,
-};
+/** When a run's load counts as valid: the one rule of libs/run-record (validity.ts), with its bounds. */
+export type { ValidityBounds } from '@checkout-lab/run-record';
+export const DEFAULT_VALIDITY: ValidityBounds = VALIDITY_BOUNDS;
 
 /**
  * The conversion model: each shopper who starts a checkout waits at most a "patience" drawn from
@@ -78,14 +58,7 @@ export interface LatencyStats {
   max_ms: Num;
 }
 
-export interface ValidityCheck {
-  name: 'achieved_rate' | 'dropped_iterations' | 'schedule_lag_p99' | 'event_loop_delay_p99' | 'spans_lost';
-  label: string;
-  value: Num;
-  bound: string;
-  /** null when the run has no figure for it (not counted against the run). */
-  ok: boolean | null;
-}
+export type { ValidityCheck } from '@checkout-lab/run-record';
 
 export interface RunReport {
   run_id: string;
@@ -184,11 +157,12 @@ export interface VariantReport {
   database: DatabaseReport | null;
 }
 
-export const COMPARED_METRICS = ['payment_mean_ms', 'checkout_p95_ms', 'checkout_p99_ms', 'success_rate', 'timeout_rate', 'estimated_conversion'] as const;
+export const COMPARED_METRICS = ['payment_mean_ms', 'checkout_mean_ms', 'checkout_p95_ms', 'checkout_p99_ms', 'success_rate', 'timeout_rate', 'estimated_conversion'] as const;
 export type ComparedMetric = (typeof COMPARED_METRICS)[number];
 
 export const METRIC_INFO: Record<ComparedMetric, { label: string; unit: 'ms' | 'ratio'; direction: Direction }> = {
   payment_mean_ms: { label: 'payment processing time (mean)', unit: 'ms', direction: 'lower_is_better' },
+  checkout_mean_ms: { label: 'checkout latency (mean, server side)', unit: 'ms', direction: 'lower_is_better' },
   checkout_p95_ms: { label: 'checkout latency p95', unit: 'ms', direction: 'lower_is_better' },
   checkout_p99_ms: { label: 'checkout latency p99', unit: 'ms', direction: 'lower_is_better' },
   success_rate: { label: 'checkout success rate', unit: 'ratio', direction: 'higher_is_better' },
@@ -221,6 +195,34 @@ export interface Attribution {
   operations: { service: string; operation: string; baseline_ms: number; candidate_ms: number; delta_ms: number }[];
 }
 
+/**
+ * A calibration check: a variant injected a known delay at a known span; did the report find it?
+ * End-to-end: the change in mean checkout latency is within ±10 % of the injection and its 95 %
+ * interval contains it. Attribution: at least 90 % of the change in the critical path lies in
+ * the span where it was injected.
+ */
+export interface CalibrationCheck {
+  variant: string;
+  baseline: string;
+  service: string;
+  operation: string;
+  injected_ms: number;
+  end_to_end_delta_ms: Num;
+  end_to_end_ci95: [number, number] | null;
+  critical_path_delta_ms: Num;
+  in_span_delta_ms: Num;
+  /** in_span_delta_ms / critical_path_delta_ms */
+  attributed_share: Num;
+  passed: boolean;
+  /** Why it did not pass; empty when it did. */
+  problems: string[];
+}
+
+export const CALIBRATION_TOLERANCE = { endToEndFraction: 0.1, minAttributedShare: 0.9 } as const;
+
+/** Exit code of `experiment` / `report` when a calibration check was not recovered. */
+export const CALIBRATION_FAILED_EXIT_CODE = 4;
+
 export interface Report {
   schema_version: 1;
   generated_at: string;
@@ -230,6 +232,8 @@ export interface Report {
   variants: VariantReport[];
   comparisons: Comparison[];
   attribution: Attribution[];
+  /** Present for experiments whose variants declare an injected delay (calibration). */
+  calibration: CalibrationCheck[];
   validity: { bounds: ValidityBounds; runs: number; valid_runs: number; invalid: { run_id: string; reason: string }[] };
   conversion_model: PatienceModel & { assumptions: string[] };
   statistics: { percentile_method: string; interval_method: string; min_repetitions: number; seed: number; resamples: number };
@@ -240,6 +244,8 @@ export interface Report {
     started_at: string | null;
     rationale: Record<string, string>;
     sources: string[];
+    /** CPU isolation per run: where the legacy billing server and the rest of the stack ran. */
+    isolation: { run_id: string; applied: boolean; legacy_cpus: string | null; stack_cpus: string | null; reason: string | null }[];
   };
   jaeger_url: string | null;
 }
@@ -302,6 +308,7 @@ export function analyse(runs: readonly RunData[], options: AnalyseOptions = {}):
     variants,
     comparisons,
     attribution,
+    calibration: calibrationChecks(variants, comparisons, attribution, experiment),
     validity: {
       bounds,
       runs: allRuns.length,
@@ -323,6 +330,12 @@ export function analyse(runs: readonly RunData[], options: AnalyseOptions = {}):
       started_at: typeof experiment.startedAt === 'string' ? experiment.startedAt : null,
       rationale: experiment.rationale ?? {},
       sources: [...new Set(runs.map((r) => r.dir))],
+      isolation: runs
+        .filter((r) => r.meta.isolation)
+        .map((r) => {
+          const i = r.meta.isolation as NonNullable<RunData['meta']['isolation']>;
+          return { run_id: r.meta.runId, applied: i.applied, legacy_cpus: i.legacyCpus, stack_cpus: i.stackCpus, reason: i.reason ?? null };
+        }),
     },
     jaeger_url: jaegerUrl,
   };
@@ -381,6 +394,7 @@ function analyseRun(run: RunData, bounds: ValidityBounds, model: PatienceModel):
   const n = attempts.length;
   const metrics: Record<ComparedMetric, Num> = {
     payment_mean_ms: nullable(mean(paymentMs)),
+    checkout_mean_ms: nullable(mean(serverCheckout)),
     checkout_p95_ms: p95,
     checkout_p99_ms: p99,
     success_rate: n ? attempts.filter((a) => a.outcome === 'paid').length / n : null,
@@ -390,64 +404,19 @@ function analyseRun(run: RunData, bounds: ValidityBounds, model: PatienceModel):
 
   const iterations = value(summary.metrics['iterations'], 'count');
   const dropped = value(summary.metrics['dropped_iterations'], 'count') ?? (iterations !== null ? 0 : null);
-  const durationS = durationSeconds(meta.target.duration);
-  // Iterations per second of the planned window (k6's own `rate` divides by the whole test time,
-  // which a slow variant stretches with its last iterations, so it is only the fallback).
-  const achieved = iterations !== null && durationS ? iterations / durationS : value(summary.metrics['iterations'], 'rate');
-  // In an open model every planned iteration either starts or is dropped.
-  const planned = iterations !== null ? iterations + (dropped ?? 0) : durationS ? meta.target.rate * durationS : null;
-  const lag = value(summary.metrics['schedule_lag'], 'p(99)');
-  const loopDelay = value(summary.metrics['generator_event_loop_delay'], 'p(99)');
-  let spansLost: Num = null;
-  let spansLostFraction: Num = null;
-  if (run.telemetry) {
-    const services = Object.values(run.telemetry.services);
-    const lost = services.reduce((s, x) => s + x.dropped, 0);
-    const produced = services.reduce((s, x) => s + x.dropped + x.exported, 0);
-    spansLost = lost;
-    spansLostFraction = produced > 0 ? lost / produced : 0;
-  }
-
-  const pct = (x: number) => `${Math.round(x * 1000) / 10} %`;
-  const checks: ValidityCheck[] = [
+  const verdict = judgeRun(
     {
-      name: 'achieved_rate',
-      label: 'achieved vs target rate',
-      value: achieved,
-      bound: `within ±${pct(bounds.rateTolerance)} of ${meta.target.rate}/s`,
-      ok: achieved === null || meta.target.rate === 0 ? null : Math.abs(achieved - meta.target.rate) <= bounds.rateTolerance * meta.target.rate,
+      summary,
+      targetRate: meta.target.rate,
+      durationS: meta.target.durationS,
+      ...(run.telemetry ? { telemetry: run.telemetry } : {}),
+      ...(meta.serviceExits ? { serviceExits: meta.serviceExits } : {}),
     },
-    {
-      name: 'dropped_iterations',
-      label: 'dropped iterations',
-      value: dropped,
-      bound: `at most ${pct(bounds.maxDroppedFraction)} of planned${planned !== null ? ` (${Math.floor(bounds.maxDroppedFraction * planned)})` : ''}`,
-      ok: dropped === null || planned === null ? null : dropped <= bounds.maxDroppedFraction * planned,
-    },
-    {
-      name: 'schedule_lag_p99',
-      label: 'schedule lag p99 (ms)',
-      value: lag,
-      bound: `at most ${bounds.maxScheduleLagP99Ms} ms`,
-      ok: lag === null ? null : lag <= bounds.maxScheduleLagP99Ms,
-    },
-    {
-      name: 'event_loop_delay_p99',
-      label: 'generator event-loop delay p99 (ms)',
-      value: loopDelay,
-      bound: `at most ${bounds.maxEventLoopDelayP99Ms} ms`,
-      ok: loopDelay === null ? null : loopDelay <= bounds.maxEventLoopDelayP99Ms,
-    },
-    {
-      name: 'spans_lost',
-      label: 'spans lost before export',
-      value: spansLost,
-      bound: `at most ${pct(bounds.maxSpansLostFraction)} of spans produced`,
-      ok: spansLostFraction === null ? null : spansLostFraction <= bounds.maxSpansLostFraction,
-    },
-  ];
-  const failed = checks.filter((c) => c.ok === false);
-  const excluded = meta.warmup ? 'warm-up run' : failed.length ? `failed load validity: ${failed.map((c) => `${c.label} ${fmt(c.value)} (${c.bound})`).join('; ')}` : undefined;
+    bounds,
+  );
+  const { checks } = verdict;
+  const figure = (name: ValidityCheck['name']) => checks.find((c) => c.name === name)?.value ?? null;
+  const excluded = meta.warmup ? 'warm-up run' : verdict.valid ? undefined : `failed load validity: ${verdict.reasons.join('; ')}`;
 
   const report: RunReport = {
     run_id: meta.runId,
@@ -459,13 +428,13 @@ function analyseRun(run: RunData, bounds: ValidityBounds, model: PatienceModel):
     ...(excluded !== undefined ? { excluded_reason: excluded } : {}),
     started_at: meta.startedAt ?? null,
     target_rate: meta.target.rate,
-    achieved_rate: round(achieved),
+    achieved_rate: round(figure('achieved_rate')),
     iterations,
     dropped_iterations: dropped,
-    schedule_lag_p99_ms: round(lag),
-    event_loop_delay_p99_ms: round(loopDelay),
+    schedule_lag_p99_ms: round(figure('schedule_lag_p99')),
+    event_loop_delay_p99_ms: round(figure('event_loop_delay_p99')),
     spans: run.spans.length,
-    spans_lost: spansLost,
+    spans_lost: figure('spans_lost'),
     checks,
     metrics: Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, round(v, 6)])) as Record<ComparedMetric, Num>,
     host: run.host ?? null,
@@ -763,6 +732,53 @@ function attribute(base: VariantReport, cand: VariantReport): Attribution {
   };
 }
 
+function calibrationChecks(variants: VariantReport[], comparisons: Comparison[], attribution: Attribution[], experiment: ExperimentInfo): CalibrationCheck[] {
+  const out: CalibrationCheck[] = [];
+  const base = variants[0];
+  if (!base) return out;
+  for (const v of experiment.variants ?? []) {
+    if (!v.expect || v.name === base.name || !variants.some((x) => x.name === v.name)) continue;
+    const { injectedMs, service, operation } = v.expect;
+    const e2e = comparisons.find((c) => c.candidate === v.name && c.metric === 'checkout_mean_ms');
+    const cand = variants.find((x) => x.name === v.name) as VariantReport;
+    const rows = attribution.find((a) => a.candidate === v.name)?.operations ?? [];
+    const inSpan = rows.find((o) => o.service === service && o.operation === operation)?.delta_ms ?? null;
+    const pathDelta =
+      cand.critical_path.mean_total_ms !== null && base.critical_path.mean_total_ms !== null ? cand.critical_path.mean_total_ms - base.critical_path.mean_total_ms : null;
+    const share = inSpan !== null && pathDelta !== null && pathDelta !== 0 ? inSpan / pathDelta : null;
+    const problems: string[] = [];
+    const delta = e2e?.delta ?? null;
+    const ci = e2e?.ci95 ?? null;
+    if (delta === null) problems.push('no end-to-end figure (too few valid runs?)');
+    else if (Math.abs(delta - injectedMs) > CALIBRATION_TOLERANCE.endToEndFraction * injectedMs) {
+      problems.push(`end-to-end change ${delta.toFixed(1)} ms is not within ±${CALIBRATION_TOLERANCE.endToEndFraction * 100} % of the injected ${injectedMs} ms`);
+    }
+    if (delta !== null && (ci === null || ci[0] > injectedMs || ci[1] < injectedMs)) {
+      problems.push(ci === null ? 'no confidence interval for the end-to-end change' : `the 95 % interval ${ci[0].toFixed(1)} to ${ci[1].toFixed(1)} ms does not contain the injected ${injectedMs} ms`);
+    }
+    if (share === null || share < CALIBRATION_TOLERANCE.minAttributedShare) {
+      problems.push(
+        `${share === null ? 'no' : `only ${(share * 100).toFixed(1)} % of the`} critical-path change attributed to ${service}: ${operation} (at least ${CALIBRATION_TOLERANCE.minAttributedShare * 100} % expected)`,
+      );
+    }
+    out.push({
+      variant: v.name,
+      baseline: base.name,
+      service,
+      operation,
+      injected_ms: injectedMs,
+      end_to_end_delta_ms: round(delta),
+      end_to_end_ci95: ci ? [round(ci[0]) as number, round(ci[1]) as number] : null,
+      critical_path_delta_ms: round(pathDelta),
+      in_span_delta_ms: round(inSpan),
+      attributed_share: round(share, 4),
+      passed: problems.length === 0,
+      problems,
+    });
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The plain-language summary (the first thing a reader sees, in report.md and report.html)
 
@@ -795,12 +811,23 @@ function plainSummary(report: Report): string[] {
       parts.push(`estimated conversion (a model, see below) ${formatPct(conv.baseline_value)} → ${formatPct(conv.candidate_value)}`);
     }
     const verdicts = report.comparisons.filter((c) => c.candidate === cand.name);
-    const verdict = overallVerdict(verdicts);
-    lines.push(`${cand.name} vs ${base.name}: ${parts.length ? parts.join('; ') : 'no comparable data'}. ${verdict}`);
+    const missing = [base, cand].filter((v) => v.valid_runs < report.statistics.min_repetitions);
+    const verdict = missing.length
+      ? `Too few repetitions for a verdict: ${missing.map((v) => `${v.name} has ${v.valid_runs} valid run(s)`).join(' and ')}, at least ${report.statistics.min_repetitions} needed${parts.length ? '; treat the figures as indicative' : ''}.`
+      : overallVerdict(verdicts);
+    lines.push(`${cand.name} vs ${base.name}: ${parts.length ? `${parts.join('; ')}.` : 'no comparable data.'} ${verdict}`);
   }
-  if (report.validity.invalid.length) {
-    const invalid = report.validity.invalid.filter((r) => !r.reason.startsWith('warm-up'));
-    if (invalid.length) lines.push(`${invalid.length} of ${report.validity.runs} runs failed the load-validity checks and are left out of every verdict (see Load validity).`);
+  const excluded = report.validity.invalid.filter((r) => !r.reason.startsWith('warm-up'));
+  if (excluded.length) {
+    const byRun = excluded.map((r) => `${r.run_id.replace(/^.*?-\d{14}-/, '')}: ${r.reason.replace(/^failed load validity: /, '')}`);
+    lines.push(`${excluded.length} of ${report.validity.runs} runs failed the load-validity checks and are left out of every verdict (${byRun.join(' | ')}).`);
+  }
+  for (const c of report.calibration) {
+    lines.push(
+      c.passed
+        ? `Calibration: ${c.variant} injected ${c.injected_ms} ms into ${c.service}: ${c.operation}; the report measured ${formatMs(c.end_to_end_delta_ms)} end to end and put ${formatPct(c.attributed_share)} of the critical-path change in that span: recovered.`
+        : `Calibration FAILED for ${c.variant} (${c.injected_ms} ms into ${c.service}: ${c.operation}): ${c.problems.join('; ')}.`,
+    );
   }
   return lines;
 }
@@ -909,17 +936,4 @@ function round(x: Num, digits = 3): Num {
   if (x === null || !Number.isFinite(x)) return null;
   const f = 10 ** digits;
   return Math.round(x * f) / f;
-}
-
-function fmt(v: Num): string {
-  return v === null ? '–' : String(Math.round(v * 100) / 100);
-}
-
-function durationSeconds(d: number | string | undefined): number | undefined {
-  if (typeof d === 'number') return d > 0 ? d : undefined;
-  if (typeof d !== 'string') return undefined;
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(d.trim());
-  if (!m) return undefined;
-  const factor = { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2] as 'ms' | 's' | 'm' | 'h'];
-  return Number(m[1]) * factor;
 }

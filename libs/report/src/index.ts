@@ -3,9 +3,9 @@ export type { Distribution, Direction, Verdict, DifferenceEstimate, BootstrapOpt
 export { criticalPath, traceRoot, aggregateCriticalPaths, selfTimeByOperation } from './critical-path';
 export type { CriticalPath, CriticalSegment, CriticalPathAggregate, CriticalPathShare, CriticalPathOptions } from './critical-path';
 export { loadRuns, ReportInputError } from './run-data';
-export type { RunData, RunMeta, LoadSummary, SpanReader, ExperimentInfo, DatabaseEvidence, HostStats, TelemetryHealth, LoadedRuns } from './run-data';
-export { analyse, patienceSurvival, planAccess, isTimeout, COMPARED_METRICS, METRIC_INFO, DEFAULT_VALIDITY, DEFAULT_PATIENCE } from './analyse';
-export type { Report, VariantReport, RunReport, Comparison, ComparedMetric, AnalyseOptions, ValidityBounds, PatienceModel, Exemplar } from './analyse';
+export type { RunData, SpanReader, LoadedRuns } from './run-data';
+export { analyse, CALIBRATION_FAILED_EXIT_CODE, patienceSurvival, planAccess, isTimeout, COMPARED_METRICS, METRIC_INFO, DEFAULT_VALIDITY, DEFAULT_PATIENCE } from './analyse';
+export type { Report, VariantReport, RunReport, CalibrationCheck, Comparison, ComparedMetric, AnalyseOptions, ValidityBounds, PatienceModel, Exemplar } from './analyse';
 export { renderHtml } from './render-html';
 export { renderMarkdown } from './render-markdown';
 export { escapeHtml } from './charts';

@@ -10,6 +10,7 @@ import { verdictText } from './render-markdown';
 export function renderHtml(report: Report): string {
   const sections = [
     summarySection(report),
+    calibrationSection(report),
     comparisonSection(report),
     percentileSection(report),
     distributionSection(report),
@@ -33,8 +34,8 @@ export function renderHtml(report: Report): string {
 </head>
 <body>
 <main>
-<header><h1>${h(report.title)}</h1><p class="meta">Generated ${h(report.generated_at)} · baseline <strong>${h(report.experiment.baseline)}</strong> · ${report.validity.valid_runs} of ${report.validity.runs} runs valid</p></header>
-<nav><a href="#summary">Summary</a> <a href="#comparisons">Comparisons</a> <a href="#percentiles">Percentiles</a> <a href="#distribution">Distribution</a> <a href="#critical-path">Critical path</a> <a href="#exemplars">Exemplar traces</a> <a href="#database">Database</a> <a href="#validity">Load validity</a> <a href="#operations">Operations</a> <a href="#conversion">Conversion model</a> <a href="#provenance">Provenance</a> <a href="#glossary">Glossary</a></nav>
+<header><h1>${h(report.title)}</h1><p class="meta">Generated ${h(report.generated_at)} · baseline <strong>${h(report.experiment.baseline)}</strong> · ${report.validity.valid_runs} of ${report.validity.runs} runs valid${excludedNote(report)}</p></header>
+<nav><a href="#summary">Summary</a> ${report.calibration.length ? '<a href="#calibration">Calibration</a> ' : ''}<a href="#comparisons">Comparisons</a> <a href="#percentiles">Percentiles</a> <a href="#distribution">Distribution</a> <a href="#critical-path">Critical path</a> <a href="#exemplars">Exemplar traces</a> <a href="#database">Database</a> <a href="#validity">Load validity</a> <a href="#operations">Operations</a> <a href="#conversion">Conversion model</a> <a href="#provenance">Provenance</a> <a href="#glossary">Glossary</a></nav>
 ${sections.join('\n')}
 </main>
 </body>
@@ -64,6 +65,27 @@ function summarySection(report: Report): string {
 <div class="cards">${cards}</div>
 <p class="note">Lower latency and fewer timeouts are better; higher success and conversion are better. "95 % CI" is the range the true change most likely lies in (see the glossary). A verdict needs at least ${report.statistics.min_repetitions} valid runs of each variant.</p>
 </section>`;
+}
+
+/** Page one says how many runs were left out and why (the details are under Load validity). */
+function excludedNote(report: Report): string {
+  const excluded = report.validity.invalid.filter((r) => !r.reason.startsWith('warm-up'));
+  if (!excluded.length) return '';
+  return ` · <a href="#validity" class="bad">${excluded.length} excluded from every verdict: ${h(excluded.map((r) => r.reason.replace(/^failed load validity: /, '')).join(' | '))}</a>`;
+}
+
+/** Known delays injected at known spans, and whether the report found them there. */
+function calibrationSection(report: Report): string {
+  if (!report.calibration.length) return '';
+  const rows = report.calibration
+    .map(
+      (c) =>
+        `<tr class="${c.passed ? '' : 'invalid'}"><td>${h(c.variant)}</td><td>${h(c.service)}: ${h(c.operation)}</td><td class="num">${c.injected_ms} ms</td><td class="num">${h(formatMs(c.end_to_end_delta_ms))}</td><td class="num">${c.end_to_end_ci95 ? `${c.end_to_end_ci95[0].toFixed(1)} to ${c.end_to_end_ci95[1].toFixed(1)} ms` : '–'}</td><td class="num">${h(formatMs(c.critical_path_delta_ms))}</td><td class="num">${h(formatMs(c.in_span_delta_ms))}</td><td class="num">${h(formatPct(c.attributed_share))}</td><td class="${c.passed ? 'good' : 'bad'}">${c.passed ? 'recovered' : h(c.problems.join('; '))}</td></tr>`,
+    )
+    .join('');
+  return `<section id="calibration"><h2>Calibration: does the report find a delay we put there on purpose?</h2>
+<p>Each row is a variant that adds a known, fixed delay inside one span and nothing else. The report passes when the end-to-end change in mean checkout latency is within ±10 % of the injected amount and its 95 % interval contains it, and when at least 90 % of the change in the critical path is attributed to the span where the delay was injected.</p>
+<table><thead><tr><th>variant</th><th>injected into</th><th>injected</th><th>measured end to end</th><th>95 % CI</th><th>critical-path change</th><th>…in that span</th><th>share</th><th>result</th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }
 
 function headline(c: Comparison): string {

@@ -7,6 +7,16 @@ export function renderMarkdown(report: Report): string {
   for (const line of report.summary) out.push(`- ${md(line)}`);
   out.push('');
 
+  if (report.calibration.length) {
+    out.push('## Calibration (known injected delays)', '', '| variant | injected into | injected | measured end to end | 95 % CI | critical-path change | in that span | share | result |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const c of report.calibration) {
+      out.push(
+        `| ${md(c.variant)} | ${md(c.service)}: ${md(c.operation)} | ${c.injected_ms} ms | ${formatMs(c.end_to_end_delta_ms)} | ${c.end_to_end_ci95 ? `${c.end_to_end_ci95[0].toFixed(1)} to ${c.end_to_end_ci95[1].toFixed(1)} ms` : '–'} | ${formatMs(c.critical_path_delta_ms)} | ${formatMs(c.in_span_delta_ms)} | ${formatPct(c.attributed_share)} | ${c.passed ? 'recovered' : md(c.problems.join('; '))} |`,
+      );
+    }
+    out.push('');
+  }
+
   out.push('## Comparisons', '', `Baseline: **${md(report.experiment.baseline)}**. Values are means over valid runs; the interval is a 95 % bootstrap interval with runs as the unit.`, '');
   out.push('| metric | candidate | baseline | candidate value | change | 95 % CI | verdict |', '| --- | --- | --- | --- | --- | --- | --- |');
   for (const c of report.comparisons) {

@@ -1,7 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { AttributeValue, FlatSpan, SpanKind, SpanStatus } from '@checkout-lab/telemetry';
-import type { LoadSummary, RunData } from '../src/run-data';
+import type { LoadSummary } from '@checkout-lab/run-record';
+import type { RunData } from '../src/run-data';
 import { seededRandom } from '@checkout-lab/config';
 import { percentile, mean } from '../src/stats';
 
@@ -129,7 +130,7 @@ export function syntheticRun(spec: SyntheticRunSpec): RunData {
   });
   const lag = spec.scheduleLagP99Ms ?? 3;
   const summary: LoadSummary = {
-    root_group: {},
+    root_group: { name: '', path: '', id: 'd41d8cd98f00b204e9800998ecf8427e', groups: [], checks: [] },
     options: {},
     state: { testRunDurationMs: durationS * 1000 },
     metrics: {
@@ -154,7 +155,7 @@ export function syntheticRun(spec: SyntheticRunSpec): RunData {
       startedAt: '2025-01-01T00:00:00.000Z',
       endedAt: '2025-01-01T00:01:00.000Z',
       scenario: 'peak',
-      target: { rate, duration: `${durationS}s` },
+      target: { rate, durationS },
       settings: { billingStore: spec.store },
     },
     summary,

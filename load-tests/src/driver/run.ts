@@ -7,12 +7,19 @@ import { Agents, IterationInterrupted, NodeLoadClient } from './http-client';
 import { IntervalHistogramSink, MetricRegistry, type Tags, TrendSink } from './metrics';
 import { type LoadOptions, parseDuration, resolveOptions, type ScenarioConfig } from './options';
 import { constantStarts, plannedIterations, rampingStarts, rampValueAt, type RateStage } from './schedule';
-import { buildSummary, DEFAULT_TREND_STATS, type LoadSummary, type RunValidity, type ScenarioState } from './summary';
+import { judgeGenerator, VALIDITY_BOUNDS, type GeneratorVerdict } from '@checkout-lab/run-record';
+import { buildSummary, DEFAULT_TREND_STATS, type LoadSummary, type ScenarioState } from './summary';
 import { evaluateThresholds, parseThresholds } from './thresholds';
 import { IterationTracer } from './tracing';
 
-/** A run is marked invalid when the generator's own delays pass these p99 bounds (ms). */
-export const DEFAULT_VALIDITY_BOUNDS = { scheduleLagP99Ms: 10, eventLoopDelayP99Ms: 20 };
+/**
+ * A run is marked invalid when the generator's own delays pass these p99 bounds (ms): the
+ * generator part of the one validity rule (libs/run-record, validity.ts).
+ */
+export const DEFAULT_VALIDITY_BOUNDS: { scheduleLagP99Ms: number; eventLoopDelayP99Ms: number } = {
+  scheduleLagP99Ms: VALIDITY_BOUNDS.maxScheduleLagP99Ms,
+  eventLoopDelayP99Ms: VALIDITY_BOUNDS.maxEventLoopDelayP99Ms,
+};
 
 export interface LoadProgress {
   elapsedMs: number;
@@ -420,17 +427,11 @@ async function sleepUntil(due: number, now: () => number, signal: AbortSignal): 
   }
 }
 
-function judgeValidity(registry: MetricRegistry, bounds: typeof DEFAULT_VALIDITY_BOUNDS): RunValidity {
+function judgeValidity(registry: MetricRegistry, bounds: { scheduleLagP99Ms: number; eventLoopDelayP99Ms: number }): GeneratorVerdict {
   const lag = registry.sink('schedule_lag') as TrendSink;
   const loop = registry.sink('generator_event_loop_delay') as IntervalHistogramSink;
-  const scheduleLagP99Ms = lag.percentile(99);
-  const eventLoopDelayP99Ms = loop.stat('p(99)') ?? 0;
-  const reasons: string[] = [];
-  if (scheduleLagP99Ms > bounds.scheduleLagP99Ms) {
-    reasons.push(`iterations started late: schedule_lag p99 ${scheduleLagP99Ms.toFixed(1)} ms > ${bounds.scheduleLagP99Ms} ms`);
-  }
-  if (eventLoopDelayP99Ms > bounds.eventLoopDelayP99Ms) {
-    reasons.push(`the generator's event loop stalled: delay p99 ${eventLoopDelayP99Ms.toFixed(1)} ms > ${bounds.eventLoopDelayP99Ms} ms`);
-  }
-  return { valid: reasons.length === 0, reasons, scheduleLagP99Ms, eventLoopDelayP99Ms, bounds };
+  return judgeGenerator(
+    { scheduleLagP99Ms: lag.percentile(99), eventLoopDelayP99Ms: loop.stat('p(99)') ?? 0 },
+    { maxScheduleLagP99Ms: bounds.scheduleLagP99Ms, maxEventLoopDelayP99Ms: bounds.eventLoopDelayP99Ms },
+  );
 }

@@ -1,86 +1,14 @@
-import { z } from 'zod';
+import { type GeneratorVerdict, type LoadSummary, type ScenarioState } from '@checkout-lab/run-record';
 import type { MetricRegistry } from './metrics';
 import type { Threshold } from './thresholds';
 
 /**
- * The summary in k6's handleSummary JSON shape, so one parser reads the output of k6 and of the
- * driver. The driver adds `state.validity` (was the generator able to keep its schedule?) and
- * `state.scenarios` (target vs achieved rate); k6 summaries lack both, so they are optional.
+ * The summary in k6's handleSummary JSON shape (its schema lives in libs/run-record, beside the
+ * other files of a run directory). The driver adds `state.validity` (was the generator able to
+ * keep its schedule?) and `state.scenarios` (target vs achieved rate).
  */
-const metricSchema = z.looseObject({
-  type: z.enum(['counter', 'gauge', 'rate', 'trend']),
-  contains: z.enum(['time', 'default', 'data']),
-  values: z.record(z.string(), z.number()),
-  thresholds: z.record(z.string(), z.looseObject({ ok: z.boolean() })).optional(),
-});
-
-interface GroupShape {
-  name: string;
-  path: string;
-  id: string;
-  groups: GroupShape[];
-  checks: { name: string; path: string; id: string; passes: number; fails: number }[];
-}
-const checkSchema = z.looseObject({ name: z.string(), path: z.string(), id: z.string(), passes: z.number(), fails: z.number() });
-const groupSchema: z.ZodType<GroupShape> = z.lazy(() =>
-  z.looseObject({ name: z.string(), path: z.string(), id: z.string(), groups: z.array(groupSchema), checks: z.array(checkSchema) }),
-);
-
-const validitySchema = z.object({
-  valid: z.boolean(),
-  reasons: z.array(z.string()),
-  scheduleLagP99Ms: z.number(),
-  eventLoopDelayP99Ms: z.number(),
-  bounds: z.object({ scheduleLagP99Ms: z.number(), eventLoopDelayP99Ms: z.number() }),
-});
-
-const scenarioStateSchema = z.object({
-  executor: z.string(),
-  durationMs: z.number(),
-  plannedIterations: z.number(),
-  startedIterations: z.number(),
-  droppedIterations: z.number(),
-  targetRate: z.number().nullable(),
-  achievedRate: z.number(),
-  maxVUs: z.number(),
-  peakVUs: z.number(),
-});
-
-export const loadSummarySchema = z.looseObject({
-  root_group: groupSchema,
-  options: z.looseObject({ summaryTrendStats: z.array(z.string()).optional() }),
-  state: z.looseObject({
-    isStdOutTTY: z.boolean().optional(),
-    isStdErrTTY: z.boolean().optional(),
-    testRunDurationMs: z.number(),
-    validity: validitySchema.optional(),
-    scenarios: z.record(z.string(), scenarioStateSchema).optional(),
-    aborted: z.string().optional(),
-  }),
-  metrics: z.record(z.string(), metricSchema),
-});
-
-export type LoadSummary = z.infer<typeof loadSummarySchema>;
-export type SummaryMetric = z.infer<typeof metricSchema>;
-export type RunValidity = z.infer<typeof validitySchema>;
-export type ScenarioState = z.infer<typeof scenarioStateSchema>;
-
-/** Parses a handleSummary JSON (k6's or the driver's); the error names what is wrong. */
-export function parseLoadSummary(input: string | unknown): LoadSummary {
-  let raw: unknown = input;
-  if (typeof input === 'string') {
-    try {
-      raw = JSON.parse(input);
-    } catch (error) {
-      throw new Error(`the load summary is not JSON: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-  const parsed = loadSummarySchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new Error(`not a k6 handleSummary JSON: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  }
-  return parsed.data;
-}
+export { loadSummarySchema, parseLoadSummary } from '@checkout-lab/run-record';
+export type { LoadSummary, SummaryMetric, ScenarioState, GeneratorVerdict as RunValidity } from '@checkout-lab/run-record';
 
 const ALWAYS_LISTED = ['dropped_iterations', 'iterations', 'http_reqs'];
 
@@ -92,7 +20,7 @@ export function buildSummary(input: {
   trendStats: string[];
   durationMs: number;
   checks: Map<string, { passes: number; fails: number }>;
-  validity: RunValidity;
+  validity: GeneratorVerdict;
   scenarios: Record<string, ScenarioState>;
   aborted?: string;
   isStdOutTTY: boolean;

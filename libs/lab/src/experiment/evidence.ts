@@ -1,23 +1,8 @@
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { BILLING_LOOKUP_SQL } from '@checkout-lab/billing-store';
 import { withClient } from '@checkout-lab/database';
-
-/** What the legacy billing server did during a run: the lookup's plan and its statement statistics. */
-export interface SqlEvidence {
-  store: 'sql';
-  profile: string;
-  plan: string;
-  statements: { query: string; calls: number; mean_ms: number; total_ms: number; rows: number }[];
-}
-
-export interface DynamoEvidence {
-  store: 'dynamodb';
-  consumedCapacity: { readUnits: number; writeUnits: number };
-  plan: string;
-}
-
-export type DatabaseEvidence = SqlEvidence | DynamoEvidence;
+import type { HostStats, SqlEvidence } from '@checkout-lab/run-record';
 
 /** Makes pg_stat_statements available (the billing server preloads it) and clears it, so a run's figures are its own. */
 export async function resetStatementStats(billingDatabaseUrl: string): Promise<void> {
@@ -56,21 +41,75 @@ export async function collectSqlEvidence(billingDatabaseUrl: string, profile: st
   });
 }
 
-/** Host figures for a run: CPU utilisation over the run, load average, memory, and the services' resident sizes. */
+/**
+ * Host figures for a run: CPU utilisation over the run, load average, memory, the services'
+ * resident sizes, and the CPU seconds each named process tree used (from /proc: the process, its
+ * threads and its live descendants, plus what its reaped children used), so a report can show
+ * where the CPU went and that the legacy server's load stayed on its own CPUs.
+ */
 export class HostSampler {
   private readonly start = cpuTimes();
+  private readonly startTrees: Record<string, number>;
 
-  finish(pids: number[]): { cpus: number; loadavg: number[]; cpuUtilisation: number; memory: { totalBytes: number; usedBytes: number; rssBytes: number } } {
+  constructor(private readonly trees: () => Record<string, number | undefined> = () => ({})) {
+    this.startTrees = treeCpuSeconds(this.trees());
+  }
+
+  finish(pids: number[]): HostStats {
     const end = cpuTimes();
     const busy = end.busy - this.start.busy;
     const total = end.total - this.start.total;
+    const endTrees = treeCpuSeconds(this.trees());
+    const processCpuSeconds: Record<string, number> = {};
+    for (const [name, seconds] of Object.entries(endTrees)) processCpuSeconds[name] = round(Math.max(0, seconds - (this.startTrees[name] ?? 0)));
     return {
       cpus: cpus().length,
       loadavg: loadavg().map(round),
       cpuUtilisation: total > 0 ? round(busy / total) : 0,
       memory: { totalBytes: totalmem(), usedBytes: totalmem() - freemem(), rssBytes: pids.reduce((sum, pid) => sum + rssOf(pid), 0) },
+      processCpuSeconds,
     };
   }
+}
+
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** CPU seconds of each named process and its descendants (live ones, and reaped children via cutime/cstime). */
+function treeCpuSeconds(roots: Record<string, number | undefined>): Record<string, number> {
+  const stats = new Map<number, { ppid: number; ticks: number }>();
+  let entries: string[] = [];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return {};
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      // After the comm: state ppid … utime(12) stime(13) cutime(14) cstime(15), counted from state = 0.
+      const num = (i: number) => Number(fields[i]) || 0;
+      stats.set(Number(entry), { ppid: num(1), ticks: num(11) + num(12) + num(13) + num(14) });
+    } catch {
+      // exited meanwhile
+    }
+  }
+  const out: Record<string, number> = {};
+  // A root's tree stops at another root (the lab's children are the services, each counted on its own).
+  const rootPids = new Set(Object.values(roots).filter((p): p is number => p !== undefined));
+  for (const [name, root] of Object.entries(roots)) {
+    if (root === undefined || !stats.has(root)) continue;
+    let ticks = 0;
+    const queue = [root];
+    while (queue.length) {
+      const pid = queue.shift() as number;
+      ticks += stats.get(pid)?.ticks ?? 0;
+      for (const [child, s] of stats) if (s.ppid === pid && !rootPids.has(child)) queue.push(child);
+    }
+    out[name] = ticks / CLOCK_TICKS;
+  }
+  return out;
 }
 
 function cpuTimes(): { busy: number; total: number } {

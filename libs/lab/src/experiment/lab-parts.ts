@@ -1,11 +1,12 @@
-import { cpSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadScenario, runScenario, type LoadProgress, type LoadSummary } from '@checkout-lab/load-tests';
+import { judgeRun, writeRunRecord, type DatabaseEvidence, type RunMeta } from '@checkout-lab/run-record';
 import { runSpansDir, readRunSpans, type FlatSpan } from '@checkout-lab/telemetry';
 import type { LabSettings } from '../settings';
 import { Stack, type StackEndpoints } from '../stack/stack';
 import { variantEnvironment, type ResolvedExperiment } from './definition';
-import { collectSqlEvidence, HostSampler, resetStatementStats, type DatabaseEvidence } from './evidence';
+import { collectSqlEvidence, HostSampler, resetStatementStats } from './evidence';
 import type { ExperimentParts, PlannedRun, RunOutcome } from './runner';
 
 /**
@@ -45,6 +46,11 @@ export class LabExperimentParts implements ExperimentParts {
     const sqlProfile = variant.settings.sqlProfile ?? 'legacy';
     const startedAt = new Date();
 
+    // Pin before the services start: they inherit the lab's CPUs.
+    const isolation = await stack.isolate({
+      ...(variant.settings.legacyCpus !== undefined ? { legacyCpus: variant.settings.legacyCpus } : {}),
+      ...(variant.settings.stackCpus !== undefined ? { stackCpus: variant.settings.stackCpus } : {}),
+    });
     this.say(`  restarting the services (${describeSettings(variant.settings)}) …`);
     const endpoints = await stack.startServices({ billingStore, sqlProfile, env: variantEnvironment(variant.settings) });
     const billingDb = stack.billingDatabaseUrl as string;
@@ -63,7 +69,7 @@ export class LabExperimentParts implements ExperimentParts {
       if (billingStore === 'sql') await resetStatementStats(billingDb);
 
       const { options, name: scenario } = loadScenario(experiment.load.scenario, loadEnv);
-      const host = new HostSampler();
+      const host = new HostSampler(() => stack.processTrees());
       const summary = await runScenario(options, {
         baseUrl: endpoints.cart,
         env: { ...loadEnv, RUN_ID: run.runId },
@@ -75,6 +81,7 @@ export class LabExperimentParts implements ExperimentParts {
       });
       this.progress(null);
       const hostStats = host.finish(stack.servicePids);
+      const serviceExits = stack.serviceExits();
       const telemetry = await scrapeSpanCounters(endpoints);
       const database: DatabaseEvidence | undefined =
         billingStore === 'sql' ? await collectSqlEvidence(billingDb, sqlProfile, 'user-1') : undefined;
@@ -84,7 +91,9 @@ export class LabExperimentParts implements ExperimentParts {
       const plannedMs = Object.values(summary.state.scenarios ?? {}).reduce((s, x) => Math.max(s, x.durationMs), 0);
       const planned = Object.values(summary.state.scenarios ?? {}).reduce((s, x) => s + x.plannedIterations, 0);
       const durationS = plannedMs / 1000;
-      write(run.dir, 'run.json', {
+      const targetRate = durationS > 0 ? round(planned / durationS) : 0;
+      const validity = judgeRun({ summary, targetRate, durationS, telemetry, serviceExits });
+      const meta: RunMeta = {
         runId: run.runId,
         experiment: experiment.name,
         variant: variant.name,
@@ -93,13 +102,14 @@ export class LabExperimentParts implements ExperimentParts {
         startedAt: startedAt.toISOString(),
         endedAt: new Date().toISOString(),
         scenario,
-        target: { rate: durationS > 0 ? round(planned / durationS) : 0, duration: durationS },
+        target: { rate: targetRate, ...(durationS > 0 ? { durationS } : {}) },
         settings: { ...variant.settings, env: variantEnvironment(variant.settings), load: loadEnv },
-      });
-      write(run.dir, 'summary.json', summary);
-      write(run.dir, 'host.json', hostStats);
-      write(run.dir, 'telemetry.json', telemetry);
-      write(run.dir, 'database.json', database ?? dynamoEvidence(spans));
+        isolation,
+        serviceExits,
+        validity,
+      };
+      writeRunRecord(run.dir, { meta, summary, host: hostStats, telemetry, database: database ?? dynamoEvidence(spans) });
+      if (!validity.valid) this.say(`  INVALID run (left out of every verdict): ${validity.reasons.join('; ')}`);
       return outcome(summary, planned, durationS, spans.length);
     } finally {
       this.progress(null);
@@ -113,7 +123,7 @@ export class LabExperimentParts implements ExperimentParts {
 
   /** Moves the run's span files from the embedded receiver's store into the run directory (the warm-up's are dropped). */
   private async collectSpans(run: PlannedRun): Promise<FlatSpan[]> {
-    const traceDir = this.stack?.traceReceiver?.dir;
+    const traceDir = this.stack?.traceDir;
     if (!traceDir) return []; // spans went to OTEL_EXPORTER_OTLP_ENDPOINT: read them with `checkout-lab report --spans-from jaeger`
     const from = runSpansDir(traceDir, run.runId);
     if (existsSync(from)) cpSync(from, path.join(run.dir, 'spans'), { recursive: true });
@@ -222,10 +232,6 @@ function describeSettings(settings: Record<string, unknown>): string {
   return Object.entries(settings)
     .map(([k, v]) => `${k}=${String(v)}`)
     .join(', ');
-}
-
-function write(dir: string, file: string, value: unknown): void {
-  writeFileSync(path.join(dir, file), `${JSON.stringify(value, null, 2)}\n`);
 }
 
 function round(value: number): number {

@@ -1,5 +1,6 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
+import { writeExperimentInfo } from '@checkout-lab/run-record';
 import type { ResolvedExperiment, Variant } from './definition';
 
 /** One measured (or warm-up) execution of a variant under the experiment's load. */
@@ -65,10 +66,7 @@ export async function runExperiment(
   const say = options.say ?? ((line: string) => process.stderr.write(`${line}\n`));
   const startedAt = Date.now();
   mkdirSync(outDir, { recursive: true });
-  writeFileSync(
-    path.join(outDir, 'experiment.json'),
-    `${JSON.stringify({ ...experiment, ...options.provenance, startedAt: new Date(startedAt).toISOString() }, null, 2)}\n`,
-  );
+  writeExperimentInfo(outDir, { ...experiment, ...options.provenance, startedAt: new Date(startedAt).toISOString() });
   const executionId = new Date(startedAt).toISOString().replace(/[-:TZ.]/g, '').slice(0, 14);
   const runs = planRuns(experiment, outDir, executionId);
   const results: ExperimentResult['runs'] = [];

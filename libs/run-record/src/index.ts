@@ -1,0 +1,8 @@
+export { loadSummarySchema, generatorVerdictSchema, parseLoadSummary, summaryValue } from './summary';
+export type { LoadSummary, SummaryMetric, GeneratorVerdict, ScenarioState } from './summary';
+export { VALIDITY_BOUNDS, judgeGenerator, judgeRun } from './validity';
+export type { ValidityBounds, ValidityCheck, ValidityCheckName, RunVerdict, RunFigures } from './validity';
+export { runMetaSchema, runVerdictSchema, databaseEvidenceSchema, hostStatsSchema, telemetryHealthSchema, experimentInfoSchema, isolationSchema } from './records';
+export type { RunMeta, DatabaseEvidence, SqlEvidence, HostStats, TelemetryHealth, ExperimentInfo, Isolation } from './records';
+export { RUN_FILES, RUNS_DIR, EXPERIMENT_FILE, RunRecordError, writeRunRecord, writeExperimentInfo, readRunRecord, readExperimentInfo, findRunDirs } from './io';
+export type { RunRecord } from './io';
