@@ -11,6 +11,18 @@ import type { FlatSpan } from '@checkout-lab/telemetry';
  * for them did not delay the end. A child that outlives its parent (an un-awaited call) is
  * clamped to the parent's interval; a span whose parent is missing from the trace (an orphan)
  * hangs under the root, clamped the same way, and is counted.
+ *
+ * Clock resolution. OpenTelemetry JS 2.x stamps a span's start from `Date.now()` (whole
+ * milliseconds) and its end as start + a monotonic duration (sub-millisecond), so a call that
+ * starts right after its sibling ended can appear to start up to 1 ms *before* that end: two
+ * sequential siblings seem to overlap by a fraction of a millisecond. A strict walk would then
+ * treat the earlier one as "off the path" and charge its whole duration to the parent. The walk
+ * therefore accepts a child that ends within `clockResolutionMs` after the cursor (default 1 ms,
+ * the resolution of the coarser stamping) as sequential, clamping its end to the cursor. The
+ * lab's own services stamp starts with the monotonic clock's precision (libs/telemetry,
+ * PreciseStartSpanProcessor), so their spans need no tolerance; spans read from Jaeger or a
+ * Collector file can carry either stamping, and the tolerance keeps those correct too. An
+ * overlap longer than the resolution is real concurrency and is treated as such.
  */
 
 export interface CriticalSegment {
@@ -42,7 +54,12 @@ interface Node {
 export interface CriticalPathOptions {
   /** Compute the path under this span instead of the trace's root. */
   rootSpanId?: string;
+  /** Overlap between sequential siblings that is an artefact of the clock (ms); default 1. */
+  clockResolutionMs?: number;
 }
+
+/** The resolution of `Date.now()`, which OpenTelemetry JS 2.x uses for span starts. */
+export const DEFAULT_CLOCK_RESOLUTION_MS = 1;
 
 /** The critical path of one trace (all spans share a trace id); undefined for an empty list or unknown root. */
 export function criticalPath(spans: readonly FlatSpan[], options: CriticalPathOptions = {}): CriticalPath | undefined {
@@ -98,13 +115,16 @@ export function criticalPath(spans: readonly FlatSpan[], options: CriticalPathOp
       endMs: Number(to - origin) / 1e6,
     });
   };
+  const tolerance = BigInt(Math.round((options.clockResolutionMs ?? DEFAULT_CLOCK_RESOLUTION_MS) * 1e6));
   const walk = (node: Node, until: bigint) => {
     let cursor = until < node.end ? until : node.end;
     for (const child of node.children) {
       if (cursor <= node.start) break;
-      if (child.end > cursor) continue; // overlaps what is already on the path
-      charge(node, child.end, cursor);
-      walk(child, child.end);
+      if (child.end > cursor + tolerance) continue; // overlaps what is already on the path: it ran concurrently
+      if (child.start >= cursor) continue; // starts where the path already is: it adds nothing
+      const end = child.end < cursor ? child.end : cursor; // within the clock's resolution: sequential
+      charge(node, end, cursor);
+      walk(child, end);
       cursor = child.start;
     }
     charge(node, node.start, cursor);

@@ -91,6 +91,73 @@ describe('criticalPath', () => {
   });
 });
 
+/**
+ * Spans as OpenTelemetry JS 2.x stamps them: start = Date.now() (whole ms), end = start + a
+ * sub-millisecond monotonic duration. `t(start, duration)` builds one such span.
+ */
+describe('criticalPath on millisecond-truncated starts', () => {
+  const t = (name: string, trueStart: number, duration: number, parent?: { spanId: string }, service = 'svc') =>
+    s(name, Math.floor(trueStart), Math.floor(trueStart) + duration, parent, service);
+
+  it('a gRPC call followed at once by a query: both on the path, the parent keeps only the gaps', () => {
+    // True times: call 2.6–852.9, query 852.95–854.2 (starts 0.05 ms after the call ended).
+    const root = t('checkout', 0, 856.4);
+    const call = t('grpc payment', 2.6, 850.3, root);
+    const query = t('pg UPDATE cart', 852.95, 1.25, root);
+    // As stamped the query starts at 852, 0.9 ms before the call "ends" (852.3 + …): an artefact.
+    expect(query.startUnixNano < call.endUnixNano).toBe(true);
+    const path = criticalPath([root, call, query]);
+    const got = byName(path);
+    // Within the clock's resolution of the true figures.
+    expect(Math.abs((got['grpc payment'] ?? 0) - 850.3)).toBeLessThan(1);
+    expect(Math.abs((got['pg UPDATE cart'] ?? 0) - 1.25)).toBeLessThan(1);
+    expect(got['checkout']).toBeLessThan(6);
+    expectTiles(path);
+  });
+
+  it('a strict walk (no tolerance) charges the hidden call to the parent: the bug this guards against', () => {
+    const root = t('checkout', 0, 856.4);
+    const call = t('grpc payment', 2.6, 850.3, root);
+    const query = t('pg UPDATE cart', 852.95, 1.25, root);
+    const strict = byName(criticalPath([root, call, query], { clockResolutionMs: 0 }));
+    expect(strict['grpc payment']).toBeUndefined();
+    expect(strict['checkout']).toBeGreaterThan(850);
+  });
+
+  it('several sequential calls in a row, each starting within the clock resolution of the previous end', () => {
+    const root = t('root', 0, 40.9);
+    const a = t('a', 0.4, 10.3, root); // ends 10.7 (stamped 10.3)
+    const b = t('b', 10.75, 10.1, root); // stamped start 10
+    const c = t('c', 20.9, 10.0, root); // b ends 20.1, c stamped 20
+    const d = t('d', 30.95, 9.5, root); // c ends 30.0, d stamped 30
+    const got = byName(criticalPath([root, a, b, c, d]));
+    expect(got['a']).toBeGreaterThan(9);
+    expect(got['b']).toBeGreaterThan(9);
+    expect(got['c']).toBeGreaterThan(9);
+    expect(Math.abs((got['d'] ?? 0) - 9.5)).toBeLessThan(1);
+    expect(got['root'] ?? 0).toBeLessThan(2);
+  });
+
+  it('nested: a client span, its server span in another process, and a pool wait then a query inside', () => {
+    const root = t('checkout', 0, 120.6, undefined, 'cart');
+    const client = t('grpc client', 1.3, 118.2, root, 'cart');
+    const server = t('grpc server', 1.9, 117.1, client, 'payment');
+    const wait = t('pg-pool.connect', 2.2, 80.4, server, 'payment');
+    const query = t('pg.query', 82.65, 35.2, server, 'payment'); // wait ends 82.6 (stamped 82.4 + …)
+    const got = byName(criticalPath([root, client, server, wait, query]));
+    expect(got['pg-pool.connect']).toBeGreaterThan(79);
+    expect(Math.abs((got['pg.query'] ?? 0) - 35.2)).toBeLessThan(1);
+    expect((got['grpc server'] ?? 0) + (got['grpc client'] ?? 0) + (got['checkout'] ?? 0)).toBeLessThan(7);
+  });
+
+  it('an overlap longer than the clock resolution is real concurrency: the earlier call stays off the path', () => {
+    const root = s('root', 0, 100);
+    const early = s('early', 5, 60, root);
+    const late = s('late', 55, 95, root); // 5 ms overlap
+    expect(byName(criticalPath([root, early, late]))).toEqual({ root: 60, late: 40 });
+  });
+});
+
 describe('aggregateCriticalPaths', () => {
   it('averages on-path time per service and operation over traces, largest first', () => {
     const r1 = s('checkout', 0, 100, undefined, 'cart');

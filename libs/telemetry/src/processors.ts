@@ -1,6 +1,38 @@
-import { TraceFlags, context, propagation, type Context } from '@opentelemetry/api';
-import { ExportResultCode, suppressTracing, type ExportResult } from '@opentelemetry/core';
+import { TraceFlags, context, propagation, type Context, type HrTime } from '@opentelemetry/api';
+import { ExportResultCode, hrTime, suppressTracing, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+
+/**
+ * Restamps span starts with the monotonic clock's precision. OpenTelemetry JS 2.x takes a span's
+ * start from `Date.now()` (whole milliseconds) and its end as start + a monotonic duration, so a
+ * call that starts right after its sibling ended appears to start up to 1 ms before that end, and
+ * a critical-path walk can mistake sequential calls for concurrent ones. For every span the SDK
+ * timed itself (no explicit start time), this sets the start to `performance.timeOrigin +` the
+ * span's own monotonic start, and the offset the SDK applies to monotonic timestamps to zero, so
+ * start, events and end all come from one sub-millisecond clock; durations are unchanged. It must
+ * run first. It reads two fields of the SDK's span implementation (stable across 2.x); where they
+ * are absent it leaves the span alone and the report's clock-resolution tolerance still applies.
+ */
+export class PreciseStartSpanProcessor implements SpanProcessor {
+  onStart(span: Span): void {
+    const impl = span as unknown as { _startTimeProvided?: boolean; _performanceStartTime?: number; _performanceOffset?: number; startTime: HrTime };
+    if (impl._startTimeProvided !== false || typeof impl._performanceStartTime !== 'number') return;
+    impl.startTime = hrTime(impl._performanceStartTime);
+    impl._performanceOffset = 0;
+  }
+
+  onEnd(): void {
+    // Nothing to do when a span ends.
+  }
+
+  forceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  shutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+}
 
 /** Baggage entries copied onto every span as attributes of the same name. */
 export const LAB_BAGGAGE_KEYS = ['lab.run_id', 'lab.variant'] as const;

@@ -15,7 +15,7 @@ import { envDetector, hostDetector, processDetector, resourceFromAttributes } fr
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import { CountingBatchSpanProcessor, LabAttributesSpanProcessor, type SpanExportStats } from './processors';
+import { CountingBatchSpanProcessor, LabAttributesSpanProcessor, PreciseStartSpanProcessor, type SpanExportStats } from './processors';
 import { loadTelemetrySettings, serviceIdentity, type TelemetrySettings } from './settings';
 
 interface TelemetryState {
@@ -77,7 +77,7 @@ export function startTelemetry(environment: NodeJS.ProcessEnv = process.env, ent
     }),
     resourceDetectors: [envDetector, processDetector, hostDetector],
     textMapPropagator: new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
-    spanProcessors: [new LabAttributesSpanProcessor(), new RpcMetricsSpanProcessor(), spans],
+    spanProcessors: [new PreciseStartSpanProcessor(), new LabAttributesSpanProcessor(), new RpcMetricsSpanProcessor(), spans],
     metricReaders: [prometheus],
     // Prometheus reserves `_count` for histograms and summaries (promtool rejects the gauge's name).
     views: [{ instrumentName: 'db.client.connection.count', name: 'db.client.connection.usage' }],

@@ -1,6 +1,6 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { CountingBatchSpanProcessor } from '../src/processors';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { CountingBatchSpanProcessor, PreciseStartSpanProcessor } from '../src/processors';
 
 const sampled = (id: number) => ({ id, spanContext: () => ({ traceFlags: 1 }), attributes: {} }) as unknown as ReadableSpan;
 
@@ -43,5 +43,56 @@ describe('CountingBatchSpanProcessor', () => {
     expect(processor.exportStats()).toEqual({ exported: 7, dropped: 0, pending: 0 });
     processor.onEnd(sampled(8));
     expect(processor.exportStats().pending).toBe(0);
+  });
+});
+
+describe('PreciseStartSpanProcessor', () => {
+
+  const ns = (t: [number, number]) => BigInt(t[0]) * 1_000_000_000n + BigInt(t[1]);
+  const busy = (ms: number) => {
+    const until = performance.now() + ms;
+    while (performance.now() < until) {
+      // spin: a sub-millisecond duration the clock must keep
+    }
+  };
+
+  function record(precise: boolean) {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({
+      spanProcessors: [...(precise ? [new PreciseStartSpanProcessor()] : []), new SimpleSpanProcessor(exporter)],
+    });
+    const tracer = provider.getTracer('test');
+    // Twenty sequential siblings, each started right after the previous one ended.
+    for (let i = 0; i < 20; i++) {
+      const span = tracer.startSpan(`step-${i}`);
+      busy(0.3 + (i % 3) * 0.2);
+      span.end();
+    }
+    return exporter.getFinishedSpans().map((s) => ({ start: ns(s.startTime), end: ns(s.endTime), durationNs: ns(s.duration) }));
+  }
+
+  it('without it, the SDK stamps starts on whole milliseconds and sequential spans appear to overlap', () => {
+    const spans = record(false);
+    expect(spans.every((s) => s.start % 1_000_000n === 0n)).toBe(true);
+    const overlaps = spans.slice(1).filter((s, i) => s.start < (spans[i] as { end: bigint }).end).length;
+    expect(overlaps).toBeGreaterThan(0);
+  });
+
+  it('with it, starts carry sub-millisecond precision and sequential spans never overlap', () => {
+    const spans = record(true);
+    expect(spans.filter((s) => s.start % 1_000_000n !== 0n).length).toBeGreaterThan(15);
+    spans.slice(1).forEach((s, i) => expect(s.start >= (spans[i] as { end: bigint }).end).toBe(true));
+    // Durations still come from the monotonic clock: end − start is the span's duration.
+    for (const s of spans) expect(s.end - s.start).toBe(s.durationNs);
+  });
+
+  it('leaves a span with an explicit start time as it was given', () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new BasicTracerProvider({ spanProcessors: [new PreciseStartSpanProcessor(), new SimpleSpanProcessor(exporter)] });
+    const start = new Date('2026-01-01T00:00:00.000Z');
+    provider.getTracer('test').startSpan('given', { startTime: start }).end(new Date('2026-01-01T00:00:00.250Z'));
+    const [span] = exporter.getFinishedSpans();
+    expect(ns(span?.startTime ?? [0, 0])).toBe(BigInt(start.getTime()) * 1_000_000n);
+    expect(ns(span?.duration ?? [0, 0])).toBe(250_000_000n);
   });
 });
