@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { z } from 'zod';
 import { env, parseEnv } from '@checkout-lab/config';
+import { parseIsolationRequest } from './stack/cpu-isolation';
 import { REPO_ROOT } from './stack/service-process';
 
 const schema = z
@@ -26,6 +27,16 @@ const schema = z
     DATABASE_URL: env.postgresUrl().optional(),
     BILLING_DATABASE_URL: env.postgresUrl().optional(),
     STRIPE_API_BASE: env.url().optional(),
+    /** CPU isolation of the legacy billing server (see stack/cpu-isolation.ts): auto, off, or a CPU list. */
+    LAB_LEGACY_CPUS: z.string().default('auto'),
+    LAB_STACK_CPUS: z.string().optional(),
+  })
+  .superRefine((e, context) => {
+    try {
+      parseIsolationRequest(e.LAB_LEGACY_CPUS, e.LAB_STACK_CPUS);
+    } catch (error) {
+      context.addIssue({ code: 'custom', path: ['LAB_LEGACY_CPUS'], message: error instanceof Error ? error.message : String(error) });
+    }
   })
   .transform((e) => ({
     dataDir: path.resolve(e.LAB_DATA_DIR),
@@ -46,6 +57,8 @@ const schema = z
     billingStore: e.BILLING_STORE,
     dynamoTable: e.DYNAMODB_TABLE,
     sqlProfile: e.BILLING_SQL_PROFILE,
+    /** Where the legacy billing server and the rest of the stack run (CPU affinity). */
+    isolation: { legacyCpus: e.LAB_LEGACY_CPUS, ...(e.LAB_STACK_CPUS !== undefined ? { stackCpus: e.LAB_STACK_CPUS } : {}) },
     /** Servers the user runs elsewhere; the lab starts its own only where these are unset. */
     external: { dynamoEndpoint: e.DYNAMODB_ENDPOINT, databaseUrl: e.DATABASE_URL, billingDatabaseUrl: e.BILLING_DATABASE_URL, stripeApiBase: e.STRIPE_API_BASE, otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT },
   }));

@@ -21,7 +21,7 @@ describe('checkout-lab up', () => {
     expect(await lab.exited).toBe(0);
     const processes = JSON.parse(readFileSync(path.join(dataDir, 'stack.json'), 'utf8')) as StackProcesses;
     const pids = [...Object.values(processes.services), ...processes.postgres].filter((p): p is number => typeof p === 'number');
-    expect(pids.length).toBe(6); // stripe double, 3 services, 2 PostgreSQL servers
+    expect(pids.length).toBe(7); // stripe double, 3 services, the trace receiver, 2 PostgreSQL servers
     expect(pids.filter(isAlive)).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import * as path from 'node:path';
 import { waitUntil } from '@checkout-lab/embedded';
 
@@ -18,6 +19,8 @@ export interface ServiceProcessOptions {
   readyTimeoutMs?: number;
   /** Modules loaded with `-r` after @swc-node/register, before the entry (e.g. TELEMETRY_PRELOAD). */
   preload?: string[];
+  /** A lower scheduling priority (nice value) for the process, so the load generator keeps its schedule. */
+  nice?: number;
 }
 
 /** Starts OpenTelemetry before a service's modules load (libs/telemetry/src/preload.ts). */
@@ -31,6 +34,9 @@ export class ServiceProcess {
   private child: ChildProcess | undefined;
   private exited: Promise<number | null> = Promise.resolve(null);
   private tail: string[] = [];
+  private stopping = false;
+  /** Set when the process exited without being asked to (a crash): its code or signal. */
+  unexpectedExit: { code: number | null; signal: string | null } | undefined;
 
   constructor(readonly options: ServiceProcessOptions) {}
 
@@ -50,6 +56,7 @@ export class ServiceProcess {
     });
     this.child = child;
     this.tail = [];
+    if (this.options.nice && child.pid !== undefined) lowerPriority(child.pid, this.options.nice);
     const keep = (chunk: Buffer) => {
       log.write(chunk);
       this.tail.push(...chunk.toString().split('\n').filter(Boolean));
@@ -57,9 +64,12 @@ export class ServiceProcess {
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
+    this.stopping = false;
+    this.unexpectedExit = undefined;
     this.exited = new Promise((resolve) =>
-      child.once('exit', (code) => {
+      child.once('exit', (code, signal) => {
         log.end();
+        if (!this.stopping) this.unexpectedExit = { code, signal };
         resolve(code);
       }),
     );
@@ -87,9 +97,20 @@ export class ServiceProcess {
   async stop(graceMs = 10_000): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    this.stopping = true;
     child.kill('SIGTERM');
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     await this.exited;
     clearTimeout(timer);
+  }
+}
+
+/** Raises a process's nice value (lowers its priority); best effort, as it only shifts scheduling. */
+export function lowerPriority(pid: number, nice: number): boolean {
+  try {
+    setPriority(pid, nice);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -2,12 +2,24 @@ import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { isServing } from '@checkout-lab/contracts';
 import { startEmbeddedPostgres, type RunningDynalite, type RunningPostgres } from '@checkout-lab/embedded';
-import { startTraceReceiver, type TraceReceiver } from '@checkout-lab/telemetry';
 import { DYNALITE_CREDENTIALS, startLabDynamo } from '../migrate/lab-dynamo';
 import { mismatchReport, runMigration } from '../migrate/run-migration';
 import { seedBilling } from '../seed';
 import type { LabSettings } from '../settings';
-import { ServiceProcess, TELEMETRY_PRELOAD } from './service-process';
+import type { Isolation } from '@checkout-lab/run-record';
+import { cpus as osCpus } from 'node:os';
+import { withClient } from '@checkout-lab/database';
+import { applyIsolation, expandCpuList, parseIsolationRequest, planIsolation } from './cpu-isolation';
+import { lowerPriority, ServiceProcess, TELEMETRY_PRELOAD } from './service-process';
+
+/**
+ * The nice value of every process of the system under test (services, Stripe double, trace
+ * receiver, app PostgreSQL). The load generator runs in the lab process at the normal priority,
+ * so when it and the stack want the same CPU at once it goes first and keeps its schedule (an
+ * open-model driver that starts iterations late measures a lighter load). Its own CPU use is
+ * small, so the services lose little.
+ */
+export const STACK_NICE = 5;
 
 export interface StackEndpoints {
   cart: string;
@@ -41,6 +53,7 @@ interface Infrastructure {
 
 const ENTRIES = {
   stripeDouble: 'libs/stripe-double/src/main.ts',
+  traceReceiver: 'libs/telemetry/src/receiver/main.ts',
   billingAddress: 'services/billing-address/src/main.ts',
   payment: 'services/payment/src/main.ts',
   cart: 'services/cart/src/main.ts',
@@ -54,8 +67,13 @@ const ENTRIES = {
 export class Stack {
   private readonly postgres: RunningPostgres[] = [];
   private readonly processes: ServiceProcess[] = [];
-  private receiver: TraceReceiver | undefined;
+  /** The embedded OTLP receiver, in its own process (its decoding must not stall the load generator). */
+  private receiver: { process: ServiceProcess; dir: string } | undefined;
   private dynalite: RunningDynalite | undefined;
+  /** The embedded legacy billing PostgreSQL (undefined when BILLING_DATABASE_URL points elsewhere). */
+  private billingServer: RunningPostgres | undefined;
+  /** The embedded app PostgreSQL (undefined when DATABASE_URL points elsewhere). */
+  private appServer: RunningPostgres | undefined;
 
   constructor(
     private readonly settings: LabSettings,
@@ -78,10 +96,17 @@ export class Stack {
    */
   async startInfrastructure(options: { dynamodb: boolean }): Promise<void> {
     const { settings } = this;
+    // Before anything is spawned: every process started from here on inherits the stack's CPUs.
+    await this.isolate();
     this.say('starting PostgreSQL (app) …');
     const appDb = settings.external.databaseUrl
       ? { cart: settings.external.databaseUrl, payment: settings.external.databaseUrl }
       : await this.embeddedDatabases('app-pg', settings.ports.appPostgres, ['cart', 'payment']);
+    if (!settings.external.databaseUrl) {
+      this.appServer = this.postgres[this.postgres.length - 1];
+      // Backends fork from the postmaster and inherit its priority.
+      if (this.appServer?.pid !== undefined) lowerPriority(this.appServer.pid, STACK_NICE);
+    }
     this.say('starting PostgreSQL (legacy billing server) …');
     const billingDb = settings.external.billingDatabaseUrl
       ? settings.external.billingDatabaseUrl
@@ -90,11 +115,57 @@ export class Stack {
             shared_preload_libraries: 'pg_stat_statements',
           })
         ).billing;
+    if (!settings.external.billingDatabaseUrl) this.billingServer = this.postgres[this.postgres.length - 1];
     await seedBilling(billingDb, settings.seed);
     const dynamoEnv = options.dynamodb ? await this.prepareDynamo(billingDb) : undefined;
     const traces = settings.external.otlpEndpoint ?? (await this.startTraceReceiver());
     this.infra = { appDb, billingDb, dynamoEnv, traces };
+    const isolation = await this.isolate();
+    this.say(
+      isolation.applied
+        ? `CPU isolation: the legacy billing server (${isolation.legacyProcesses.join(', ')}) on CPU ${isolation.legacyCpus}, everything else on CPU ${isolation.stackCpus}`
+        : `WARNING: CPU isolation not applied (${isolation.reason ?? 'unknown reason'}): the legacy billing server shares the CPUs with the services and the load generator, so its load can slow unrelated steps`,
+    );
     this.writeProcesses();
+  }
+
+  private isolation: Isolation | undefined;
+
+  /**
+   * Pins the lab process (the load driver and the trace receiver run in it, and the services it
+   * starts inherit its CPUs) to the stack's CPUs, and the legacy billing servers (the billing
+   * PostgreSQL, when embedded; dynalite) to their own. `override` is a variant's legacyCpus /
+   * stackCpus; without it the lab's settings apply. Returns what was applied, for provenance.
+   */
+  async isolate(override: { legacyCpus?: string; stackCpus?: string } = {}): Promise<Isolation> {
+    const legacyCpus = override.legacyCpus ?? this.settings.isolation.legacyCpus;
+    // A variant that names its legacy CPUs names its stack CPUs with them (or takes the rest).
+    const stackCpus = override.legacyCpus !== undefined ? override.stackCpus : this.settings.isolation.stackCpus;
+    const plan = planIsolation(parseIsolationRequest(legacyCpus, stackCpus));
+    const legacy = [
+      ...(this.billingServer ? [{ name: 'billing PostgreSQL', pid: this.billingServer.pid }] : []),
+      ...(this.dynalite ? [{ name: 'dynalite', pid: this.dynalite.pid }] : []),
+    ];
+    const requested = { legacy: legacyCpus, stack: stackCpus ?? (legacyCpus === 'auto' || legacyCpus === 'off' ? legacyCpus : 'the other CPUs') };
+    const applied = applyIsolation(plan, legacy, requested);
+    // PostgreSQL's parallel workers only help with CPUs to spare: on a one-CPU legacy server they
+    // add overhead, as a DBA sizing that machine would know. One worker per extra CPU.
+    let parallelWorkers: number | undefined;
+    if (this.billingServer && this.infra) {
+      const cpus = applied.applied && applied.legacyCpus ? expandCpuList(applied.legacyCpus).length : osCpus().length;
+      parallelWorkers = Math.max(0, Math.min(cpus - 1, 2));
+      await withClient(this.infra.billingDb, async (client) => {
+        await client.query(`ALTER SYSTEM SET max_parallel_workers_per_gather = ${parallelWorkers}`);
+        await client.query('SELECT pg_reload_conf()');
+      });
+    }
+    this.isolation = { ...applied, stackNice: STACK_NICE, ...(parallelWorkers !== undefined ? { legacyParallelWorkersPerGather: parallelWorkers } : {}) };
+    return this.isolation;
+  }
+
+  /** What CPU isolation was last applied. */
+  get appliedIsolation(): Isolation | undefined {
+    return this.isolation;
   }
 
   /** The Stripe double (unless STRIPE_API_BASE is set) and the three services, with `env` overriding any of their variables. */
@@ -170,6 +241,23 @@ export class Stack {
     return this.infra?.billingDb;
   }
 
+  /** Services that exited without being stopped since they were started (crashes). */
+  serviceExits(): { service: string; code: number | null; signal: string | null }[] {
+    return this.processes.flatMap((p) => (p.unexpectedExit ? [{ service: p.options.name, ...p.unexpectedExit }] : []));
+  }
+
+  /** Every process of the stack by name (services, receiver, servers, the lab itself), for CPU accounting. */
+  processTrees(): Record<string, number | undefined> {
+    return {
+      lab: process.pid,
+      ...Object.fromEntries(this.processes.map((p) => [p.options.name, p.pid])),
+      ...(this.receiver ? { 'trace-receiver': this.receiver.process.pid } : {}),
+      ...(this.appServer ? { 'app PostgreSQL': this.appServer.pid } : {}),
+      ...(this.billingServer ? { 'billing PostgreSQL': this.billingServer.pid } : {}),
+      ...(this.dynalite ? { dynalite: this.dynalite.pid } : {}),
+    };
+  }
+
   /** The pids of the running services, for host figures. */
   get servicePids(): number[] {
     return this.processes.map((p) => p.pid).filter((pid): pid is number => pid !== undefined);
@@ -180,13 +268,15 @@ export class Stack {
     await this.stopServices();
     this.infra = undefined;
     // After the services: they flush their last spans on SIGTERM.
-    await this.receiver?.stop().catch(() => undefined);
+    await this.receiver?.process.stop().catch(() => undefined);
     this.receiver = undefined;
     await this.dynalite?.stop().catch(() => undefined);
     this.dynalite = undefined;
     for (const server of this.postgres.splice(0).reverse()) {
       await server.stop().catch(() => undefined);
     }
+    this.billingServer = undefined;
+    this.appServer = undefined;
   }
 
   /**
@@ -224,15 +314,28 @@ export class Stack {
     }
   }
 
-  /** The embedded OTLP receiver; it keeps spans under <data dir>/traces/<lab.run_id>/spans. Undefined when spans go elsewhere. */
-  get traceReceiver(): TraceReceiver | undefined {
-    return this.receiver;
+  /** Where the embedded OTLP receiver keeps spans (<data dir>/traces/<lab.run_id>/spans); undefined when spans go elsewhere. */
+  get traceDir(): string | undefined {
+    return this.receiver?.dir;
   }
 
   private async startTraceReceiver(): Promise<string> {
     this.say('starting the trace receiver …');
-    this.receiver = await startTraceReceiver({ dir: path.join(this.settings.dataDir, 'traces'), port: this.settings.ports.otlpReceiver });
-    return this.receiver.endpoint;
+    const dir = path.join(this.settings.dataDir, 'traces');
+    const port = this.settings.ports.otlpReceiver;
+    const endpoint = `http://127.0.0.1:${port}`;
+    const receiver = new ServiceProcess({
+      name: 'trace-receiver',
+      entry: ENTRIES.traceReceiver,
+      env: { ...process.env, LAB_TRACES_DIR: dir, LAB_OTLP_PORT: String(port) },
+      // Up once it answers: GET is not an export, so 405.
+      ready: () => fetch(`${endpoint}/v1/traces`).then((r) => r.status === 405),
+      logFile: path.join(this.settings.dataDir, 'logs', 'trace-receiver.log'),
+      nice: STACK_NICE,
+    });
+    await receiver.start();
+    this.receiver = { process: receiver, dir };
+    return endpoint;
   }
 
   private async embeddedDatabases<N extends string>(
@@ -261,6 +364,7 @@ export class Stack {
       logFile: path.join(this.settings.dataDir, 'logs', `${name}.log`),
       // The three services are traced; the Stripe double stands in for an outside API and is not.
       preload: entry.startsWith('services/') ? [TELEMETRY_PRELOAD] : [],
+      nice: STACK_NICE,
     });
     this.processes.push(service);
     await service.start();
@@ -269,7 +373,7 @@ export class Stack {
   private writeProcesses(): void {
     const processes: StackProcesses = {
       lab: process.pid,
-      services: Object.fromEntries(this.processes.map((p) => [p.options.name, p.pid])),
+      services: Object.fromEntries([...this.processes, ...(this.receiver ? [this.receiver.process] : [])].map((p) => [p.options.name, p.pid])),
       postgres: this.postgres.map((p) => p.pid).filter((pid): pid is number => pid !== undefined),
       ...(this.dynalite ? { dynamodb: this.dynalite.pid } : {}),
     };
