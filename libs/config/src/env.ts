@@ -48,6 +48,8 @@ export const env = {
   port: (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback),
   positiveInt: (fallback: number) => z.coerce.number().int().positive().default(fallback),
   nonNegativeNumber: (fallback: number) => z.coerce.number().nonnegative().default(fallback),
+  /** A known, fixed delay the lab injects at a named place (calibration experiments); 0 = none. */
+  injectedDelayMs: () => z.coerce.number().nonnegative().max(60_000).default(0),
   url: () => z.string().url('must be a URL'),
   postgresUrl: () =>
     z
@@ -63,3 +65,11 @@ export const env = {
       .default(fallback ? 'true' : 'false')
       .transform((value) => value === 'true' || value === '1'),
 };
+
+/**
+ * Waits a configured, injected delay (see env.injectedDelayMs): the calibration experiments put a
+ * known latency at a known place and check that the report finds it there. A no-op at 0.
+ */
+export async function injectedDelay(ms: number): Promise<void> {
+  if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
+}

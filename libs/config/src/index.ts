@@ -1,4 +1,4 @@
-export { ConfigError, parseEnv, env } from './env';
+export { ConfigError, parseEnv, env, injectedDelay } from './env';
 export { runService } from './run-service';
 export type { ServiceMain } from './run-service';
 export { seededRandom } from './random';

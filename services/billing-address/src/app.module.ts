@@ -9,7 +9,7 @@ export class AppModule {
   static forRoot(config: BillingAddressConfig, logger: Logger): DynamicModule {
     return {
       module: AppModule,
-      imports: [BillingModule.forRoot({ store: config.store, logger })],
+      imports: [BillingModule.forRoot({ store: config.store, logger, injectLookupDelayMs: config.inject.lookupDelayMs })],
       controllers: [HealthController],
     };
   }

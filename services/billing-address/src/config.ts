@@ -9,6 +9,8 @@ export interface BillingAddressConfig {
   metrics: { port: number };
   store: BillingStoreConfig;
   logLevel: z.infer<ReturnType<typeof env.logLevel>>;
+  /** Known delays injected for calibration (ms, 0 = none). */
+  inject: { lookupDelayMs: number };
 }
 
 const serviceVariables = z.object({
@@ -16,6 +18,8 @@ const serviceVariables = z.object({
   BILLING_GRPC_PORT: env.port(50052).refine((port) => port > 0, 'must be a port number from 1 to 65535'),
   LOG_LEVEL: env.logLevel(),
   BILLING_METRICS_PORT: env.port(9466),
+  /** Lab calibration only: a fixed delay inside the business `billing.lookup` span, before the store is asked. */
+  BILLING_INJECT_LOOKUP_DELAY_MS: env.injectedDelayMs(),
 });
 
 /** One member per store; only the selected store's variables are required. */
@@ -50,6 +54,7 @@ const schema = z.intersection(serviceVariables, storeVariables).transform(
     metrics: { port: vars.BILLING_METRICS_PORT },
     store: toStoreConfig(vars),
     logLevel: vars.LOG_LEVEL,
+    inject: { lookupDelayMs: vars.BILLING_INJECT_LOOKUP_DELAY_MS },
   }),
 );
 

@@ -32,7 +32,7 @@ export class AppModule {
               orders,
               payment,
               // The lease outlives the payment call's deadline, so two requests never pay at once.
-              { currency: config.currency, leaseMs: config.payment.deadlineMs + 5000 },
+              { currency: config.currency, leaseMs: config.payment.deadlineMs + 5000, injectDelayMs: config.inject.checkoutDelayMs },
               logger,
             ),
         },

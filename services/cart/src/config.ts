@@ -15,6 +15,8 @@ const schema = z
       .regex(/^[a-z]{3}$/, 'must be a lower-case ISO 4217 code')
       .default('usd'),
     LOG_LEVEL: env.logLevel(),
+    /** Lab calibration only: a fixed delay inside the business `checkout` span, before cart's database work. */
+    CART_INJECT_CHECKOUT_DELAY_MS: env.injectedDelayMs(),
   })
   .transform((e) => ({
     http: { host: e.CART_HTTP_HOST, port: e.CART_HTTP_PORT, bodyLimitBytes: e.BODY_LIMIT_BYTES },
@@ -22,6 +24,7 @@ const schema = z
     payment: { target: e.PAYMENT_GRPC_TARGET, deadlineMs: e.PAYMENT_DEADLINE_MS },
     currency: e.CHECKOUT_CURRENCY,
     logLevel: e.LOG_LEVEL,
+    inject: { checkoutDelayMs: e.CART_INJECT_CHECKOUT_DELAY_MS },
   }));
 
 export type CartConfig = z.infer<typeof schema>;

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import * as path from 'node:path';
-import { otlpFileSpanReader, regressionGate, writeReport, type Report, type RegressionThresholds } from '@checkout-lab/report';
+import { CALIBRATION_FAILED_EXIT_CODE, otlpFileSpanReader, regressionGate, writeReport, type Report, type RegressionThresholds } from '@checkout-lab/report';
 import { loadExperiment } from '../experiment/definition';
 import { LabExperimentParts } from '../experiment/lab-parts';
 import { runExperiment } from '../experiment/runner';
@@ -59,6 +59,9 @@ export function registerExperiment(program: Command): void {
       });
       process.stdout.write(`\n${summaryTable(report)}\n\n${report.summary.map((line) => `• ${line}`).join('\n')}\n\n`);
       process.stdout.write(`wall time ${formatSeconds(result.wallSeconds)}\nreport: ${files.html}\n        ${files.markdown}\n        ${files.json}\n`);
+      const failedCalibration = report.calibration.filter((c) => !c.passed);
+      for (const c of failedCalibration) process.stderr.write(`calibration: ${c.variant}: ${c.problems.join('; ')}\n`);
+      if (failedCalibration.length) process.exitCode = CALIBRATION_FAILED_EXIT_CODE;
       if (options.failOnRegression) {
         const gate = regressionGate(report, experiment.thresholds as RegressionThresholds);
         for (const failure of gate.failures) process.stderr.write(`regression: ${failure}\n`);

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import * as path from 'node:path';
-import { jaegerSpanReader, otlpFileSpanReader, regressionGate, writeReport, type RegressionThresholds } from '@checkout-lab/report';
+import { CALIBRATION_FAILED_EXIT_CODE, jaegerSpanReader, otlpFileSpanReader, regressionGate, writeReport, type RegressionThresholds } from '@checkout-lab/report';
 
 interface ReportOptions {
   out?: string;
@@ -37,6 +37,9 @@ export function registerReport(program: Command): void {
       });
       process.stdout.write(`\n${report.summary.map((line) => `• ${line}`).join('\n')}\n\n`);
       process.stdout.write(`report: ${files.html}\n        ${files.markdown}\n        ${files.json}\n`);
+      const failedCalibration = report.calibration.filter((c) => !c.passed);
+      for (const c of failedCalibration) process.stderr.write(`calibration: ${c.variant}: ${c.problems.join('; ')}\n`);
+      if (failedCalibration.length) process.exitCode = CALIBRATION_FAILED_EXIT_CODE;
       if (options.failOnRegression) {
         const gate = regressionGate(report, (experiment?.thresholds ?? {}) as RegressionThresholds);
         for (const failure of gate.failures) process.stderr.write(`regression: ${failure}\n`);

@@ -44,6 +44,14 @@ const settingsSchema = z
     stripeLatencyMedianMs: z.number().min(0),
     stripeLatencyP99Ms: z.number().min(0),
     stripeErrorRate: z.number().min(0).max(1),
+    /** Calibration: a known delay inside cart's business `checkout` span (CART_INJECT_CHECKOUT_DELAY_MS). */
+    injectCheckoutDelayMs: z.number().min(0).max(60_000),
+    /** Calibration: a known delay inside billing-address's `billing.lookup` span (BILLING_INJECT_LOOKUP_DELAY_MS). */
+    injectLookupDelayMs: z.number().min(0).max(60_000),
+    /** CPU isolation of the legacy billing server for this variant: auto, off, or a CPU list (default: LAB_LEGACY_CPUS). */
+    legacyCpus: z.string().regex(/^(auto|off|\d+(-\d+)?(,\d+(-\d+)?)*)$/, 'must be auto, off or a CPU list such as 1 or 2-3'),
+    /** The CPUs of the rest of the stack, with a legacyCpus list (default: the CPUs legacyCpus leaves). */
+    stackCpus: z.string().regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'must be a CPU list such as 0 or 0-2'),
   })
   .partial()
   .strict();
@@ -55,6 +63,12 @@ const variantSchema = z
     name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be lowercase letters, digits and dashes (at most 40)'),
     description: z.string().default(''),
     settings: settingsSchema.default({}),
+    /**
+     * Calibration: the delay this variant injects and where, which the report must recover
+     * (end-to-end delta within ±10 % with its interval containing it; ≥ 90 % of the
+     * critical-path delta in that span).
+     */
+    expect: z.object({ injectedMs: z.number().positive(), service: z.string().min(1), operation: z.string().min(1) }).strict().optional(),
   })
   .strict();
 
@@ -214,5 +228,7 @@ export function variantEnvironment(settings: StackSettings): Record<string, stri
   set('STRIPE_DOUBLE_LATENCY_MEDIAN_MS', settings.stripeLatencyMedianMs);
   set('STRIPE_DOUBLE_LATENCY_P99_MS', settings.stripeLatencyP99Ms);
   set('STRIPE_DOUBLE_ERROR_RATE', settings.stripeErrorRate);
+  set('CART_INJECT_CHECKOUT_DELAY_MS', settings.injectCheckoutDelayMs);
+  set('BILLING_INJECT_LOOKUP_DELAY_MS', settings.injectLookupDelayMs);
   return out;
 }

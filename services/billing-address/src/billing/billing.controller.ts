@@ -1,4 +1,4 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller, Inject, Optional } from '@nestjs/common';
 import { GrpcMethod, RpcException } from '@nestjs/microservices';
 import type { Logger } from 'pino';
 import { BillingAddressStore, InvalidBillingAddressError, validateUserId } from '@checkout-lab/billing-store';
@@ -8,10 +8,14 @@ import {
   type GetBillingAddressRequest__Output,
   type PutBillingAddressRequest__Output,
 } from '@checkout-lab/contracts';
+import { injectedDelay } from '@checkout-lab/config';
 import { businessMetrics, withSpan } from '@checkout-lab/telemetry';
 import { LOGGER } from '../logger';
 import { fromProtoAddress, toProtoAddress } from './billing.dto';
 import { BillingAddressNotFoundError, toGrpcError } from './billing.errors';
+
+/** DI token: a known delay inside every lookup, for calibration (BILLING_INJECT_LOOKUP_DELAY_MS). */
+export const INJECTED_LOOKUP_DELAY_MS = Symbol('INJECTED_LOOKUP_DELAY_MS');
 
 /** checkout.billing.v1.BillingAddressService over the configured store. */
 @Controller()
@@ -19,6 +23,7 @@ export class BillingController {
   constructor(
     private readonly store: BillingAddressStore,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Optional() @Inject(INJECTED_LOOKUP_DELAY_MS) private readonly injectedDelayMs = 0,
   ) {}
 
   @GrpcMethod('BillingAddressService', 'GetBillingAddress')
@@ -30,6 +35,7 @@ export class BillingController {
         'billing.lookup',
         { 'billing.store': kind, ...(kind === 'sql' ? { 'billing.sql_profile': profile } : {}) },
         async (span) => {
+          await injectedDelay(this.injectedDelayMs);
           const found = await this.store.getCurrent(validateUserId(request.userId, 'user_id'));
           span.setAttribute('billing.found', found !== null);
           businessMetrics.billingLookup(kind, found !== null);

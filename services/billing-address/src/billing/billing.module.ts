@@ -2,11 +2,13 @@ import { ConfigurableModuleBuilder, Module, type OnApplicationShutdown } from '@
 import type { Logger } from 'pino';
 import { BillingAddressStore, createBillingAddressStore, type BillingStoreConfig } from '@checkout-lab/billing-store';
 import { LOGGER } from '../logger';
-import { BillingController } from './billing.controller';
+import { BillingController, INJECTED_LOOKUP_DELAY_MS } from './billing.controller';
 
 export interface BillingModuleOptions {
   store: BillingStoreConfig;
   logger: Logger;
+  /** Calibration only: a known delay inside every lookup (ms). */
+  injectLookupDelayMs?: number;
 }
 
 const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } = new ConfigurableModuleBuilder<BillingModuleOptions>()
@@ -23,6 +25,7 @@ const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } = new ConfigurableModule
       inject: [MODULE_OPTIONS_TOKEN],
     },
     { provide: LOGGER, useFactory: (options: BillingModuleOptions) => options.logger, inject: [MODULE_OPTIONS_TOKEN] },
+    { provide: INJECTED_LOOKUP_DELAY_MS, useFactory: (options: BillingModuleOptions) => options.injectLookupDelayMs ?? 0, inject: [MODULE_OPTIONS_TOKEN] },
   ],
   exports: [BillingAddressStore],
 })

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import { injectedDelay } from '@checkout-lab/config';
 import { businessMetrics, withSpan, type CheckoutOutcome } from '@checkout-lab/telemetry';
 import type { CartsRepository } from '../carts/carts.repository';
 import { DependencyError, NotFoundError, StateError } from '../errors';
@@ -32,7 +33,7 @@ export class CheckoutService {
     private readonly carts: CartsRepository,
     private readonly orders: OrdersRepository,
     private readonly payment: PaymentAuthorizer,
-    private readonly options: { currency: string; leaseMs: number },
+    private readonly options: { currency: string; leaseMs: number; injectDelayMs?: number },
     private readonly logger: Logger,
   ) {}
 
@@ -40,6 +41,7 @@ export class CheckoutService {
   checkout(request: CheckoutRequest): Promise<CheckoutResult> {
     return withSpan('checkout', {}, async (span) => {
       try {
+        await injectedDelay(this.options.injectDelayMs ?? 0); // calibration only (CART_INJECT_CHECKOUT_DELAY_MS)
         const result = await this.checkoutOnce(request, (order, itemCount) => {
           span.setAttributes({ 'checkout.order_id': order.id, 'checkout.amount_cents': order.amountCents });
           if (itemCount !== undefined) span.setAttribute('checkout.item_count', itemCount);
