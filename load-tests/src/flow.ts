@@ -11,6 +11,10 @@
  *   USER_SKEW       0 = uniform (default); s > 0 = Zipf-like with exponent s (user-1 most often)
  *   RUN_ID, VARIANT baggage `lab.run_id`, `lab.variant` (default `adhoc`, `default`)
  *   PAYMENT_METHOD  Stripe test payment method (default pm_card_visa)
+ *   THINK_TIME_MEAN_S  mean of the shopper's pause between the last item and the checkout, in seconds,
+ *                   drawn from an exponential distribution (default 0: no pause). Iterations start
+ *                   on a fixed schedule; the random pause makes checkouts arrive as independent
+ *                   shoppers do (close to a Poisson process), not in lockstep.
  */
 export type FlowStep = 'create_cart' | 'add_item' | 'checkout';
 
@@ -27,6 +31,8 @@ export interface FlowResponse {
 /** The tiny HTTP client a flow is written against; one adapter per tool. */
 export interface LoadClient {
   post(url: string, body: string, params: FlowRequestParams): Promise<FlowResponse>;
+  /** Pauses the iteration (k6's `sleep`), in seconds. */
+  sleep(seconds: number): Promise<void>;
   /** Records each named check (k6's `check`); returns true when all passed. */
   check<T>(value: T, checks: Record<string, (value: T) => boolean>, tags?: Record<string, string>): boolean;
 }
@@ -68,6 +74,9 @@ export const checkoutFlow: Flow = async (client, input) => {
     const added = await client.post(`${base}/carts/${cartId}/items`, JSON.stringify(item), { headers, tags: { name: 'add_item' } });
     if (!client.check(added, { 'add_item status 201': (r) => r.status === 201 }, { name: 'add_item' })) return;
   }
+
+  const think = Number(input.env['THINK_TIME_MEAN_S'] || 0);
+  if (think > 0) await client.sleep(Math.min(-Math.log(1 - input.random()) * think, 10 * think));
 
   const paymentMethod = input.env['PAYMENT_METHOD'] || 'pm_card_visa';
   const checkout = await client.post(`${base}/carts/${cartId}/checkout`, JSON.stringify({ paymentMethod }), {

@@ -109,12 +109,17 @@ describe('the summary', () => {
 
 describe('the checkout flow', () => {
   interface Sent { url: string; body: string; params: FlowRequestParams }
-  function fakeClient(respond: (url: string) => { status: number; body: string }): LoadClient & { sent: Sent[]; checks: [string, boolean][] } {
+  function fakeClient(respond: (url: string) => { status: number; body: string }): LoadClient & { sent: Sent[]; checks: [string, boolean][]; slept: number[] } {
     const sent: Sent[] = [];
     const checks: [string, boolean][] = [];
+    const slept: number[] = [];
     return {
       sent,
       checks,
+      slept,
+      sleep: async (seconds) => {
+        slept.push(seconds);
+      },
       post: async (url, body, params) => {
         sent.push({ url, body, params });
         return respond(url);
@@ -161,6 +166,27 @@ describe('the checkout flow', () => {
     await checkoutFlow(failing, { baseUrl: 'http://x', env, traceparent: 't', random: Math.random });
     expect(failing.sent).toHaveLength(1);
     expect(failing.checks).toContainEqual(['create_cart status 201', false]);
+  });
+
+  it('pauses before the checkout for an exponential think time when THINK_TIME_MEAN_S is set, and not at all by default', async () => {
+    const respond = (url: string) => (url.endsWith('/carts') ? { status: 201, body: '{"cartId":"c1"}' } : { status: url.endsWith('/checkout') ? 200 : 201, body: '{"status":"paid"}' });
+    const none = fakeClient(respond);
+    await checkoutFlow(none, { baseUrl: 'http://x', env: {}, traceparent: 't', random: () => 0.5 });
+    expect(none.slept).toEqual([]);
+
+    const thinking = fakeClient(respond);
+    let n = 0;
+    const draws = 2000;
+    for (let i = 0; i < draws; i++) {
+      await checkoutFlow(thinking, { baseUrl: 'http://x', env: { THINK_TIME_MEAN_S: '2' }, traceparent: 't', random: () => ((n = (n * 16807 + 11) % 2147483647) / 2147483647) });
+    }
+    expect(thinking.slept).toHaveLength(draws);
+    const mean = thinking.slept.reduce((a, b) => a + b, 0) / draws;
+    expect(mean).toBeGreaterThan(1.8);
+    expect(mean).toBeLessThan(2.2);
+    expect(Math.max(...thinking.slept)).toBeLessThanOrEqual(20); // capped at 10 × the mean
+    // The pause comes after the last item and before the checkout request.
+    expect(thinking.sent.at(-1)?.url).toMatch(/\/checkout$/);
   });
 
   it('draws users uniformly by default and skewed toward user-1 with USER_SKEW', () => {

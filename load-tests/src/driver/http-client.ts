@@ -1,3 +1,4 @@
+import { setTimeout as pause } from 'node:timers/promises';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { performance } from 'node:perf_hooks';
@@ -43,6 +44,11 @@ export class NodeLoadClient implements LoadClient {
 
   get(url: string, params: FlowRequestParams): Promise<FlowResponse> {
     return this.request('GET', url, undefined, params);
+  }
+
+  /** An abortable pause: a stopped run does not wait for it. */
+  async sleep(seconds: number): Promise<void> {
+    if (seconds > 0) await pause(seconds * 1000, undefined, { signal: this.signal }).catch(() => undefined);
   }
 
   check<T>(value: T, checks: Record<string, (value: T) => boolean>, tags?: Record<string, string>): boolean {
