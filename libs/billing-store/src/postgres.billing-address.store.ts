@@ -1,4 +1,5 @@
-import { Pool, type PoolConfig } from 'pg';
+import type { Pool } from 'pg';
+import { createPool } from '@checkout-lab/database';
 import { BillingAddressStore, validateBillingAddressInput, validateUserId } from './billing-address.store';
 import type { BillingAddress, BillingAddressInput } from './billing-address.store';
 import { BillingStoreError, BillingStoreTimeoutError, BillingStoreUnavailableError, UNREACHABLE_CODES } from './billing-store.errors';
@@ -39,6 +40,8 @@ export interface PostgresBillingAddressStoreOptions {
   statementTimeoutMs?: number;
   /** `application_name` the server sees (pg_stat_activity). Default `billing-store`. */
   applicationName?: string;
+  /** Told when an idle pooled connection fails (the pool replaces it); the message holds a driver code at most. */
+  onIdleError?: (info: { code: string | undefined; message: string }) => void;
 }
 
 export interface BillingAddressRow {
@@ -66,21 +69,17 @@ export class PostgresBillingAddressStore extends BillingAddressStore {
   constructor(options: PostgresBillingAddressStoreOptions) {
     super();
     this.profile = options.profile;
-    const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
-    this.pool = new Pool({
+    // Through the shared factory: server-side statement timeout with a client-side backstop, a
+    // bounded wait for a connection, and an `error` listener so an idle connection the server
+    // closes is replaced instead of crashing the process (the next query reports an outage).
+    this.pool = createPool({
       connectionString: options.connectionString,
       max: options.poolMax ?? 4,
-      connectionTimeoutMillis: options.connectionTimeoutMillis ?? 2_000,
-      statement_timeout: statementTimeoutMs,
-      // A client-side backstop for a server that stops answering altogether.
-      query_timeout: statementTimeoutMs + 1_000,
-      idleTimeoutMillis: 30_000,
-      keepAlive: true,
-      application_name: options.applicationName ?? 'billing-store',
-    } satisfies PoolConfig);
-    // An idle client whose server went away emits here; without a listener the process would
-    // crash. The next query reports the outage as BillingStoreUnavailableError.
-    this.pool.on('error', () => undefined);
+      connectTimeoutMs: options.connectionTimeoutMillis ?? 2_000,
+      statementTimeoutMs: options.statementTimeoutMs ?? 10_000,
+      applicationName: options.applicationName ?? 'billing-store',
+      ...(options.onIdleError ? { onIdleError: options.onIdleError } : {}),
+    });
   }
 
   async getCurrent(userId: string): Promise<BillingAddress | null> {
