@@ -5,6 +5,7 @@ import { createPool } from '@checkout-lab/database';
 import type { PaymentConfig } from './config';
 import { HealthController } from './health/health.controller';
 import { BillingAddressLookup, GrpcBillingAddressLookup } from './payments/billing-address.client';
+import { PAYMENT_LOGGER } from './payments/payment.errors';
 import { PaymentsController } from './payments/payments.controller';
 import { PaymentsRepository } from './payments/payments.repository';
 import { PaymentsService } from './payments/payments.service';
@@ -17,6 +18,7 @@ export class AppModule {
       module: AppModule,
       controllers: [PaymentsController, HealthController],
       providers: [
+        { provide: PAYMENT_LOGGER, useValue: logger },
         {
           provide: Pool,
           useFactory: () => createAppPool(config, logger),
