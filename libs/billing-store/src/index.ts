@@ -5,6 +5,7 @@ export {
   BillingStoreUnavailableError,
   BillingStoreTimeoutError,
   InvalidBillingAddressError,
+  AddressOwnedByAnotherUserError,
 } from './billing-store.errors';
 export { PostgresBillingAddressStore, BILLING_LOOKUP_SQL, SQL_PROFILES } from './postgres.billing-address.store';
 export type { PostgresBillingAddressStoreOptions, SqlProfile } from './postgres.billing-address.store';
