@@ -65,7 +65,9 @@ export function toHttpError(error: unknown): { status: number; body: ErrorBody; 
     if (status === 404) return reply(404, 'not_found', 'no such route');
     // Nest reports Fastify's body-parsing failures as a plain 400.
     if (status === 400 && /JSON/i.test(error.message)) return reply(400, 'malformed_json', 'the body is not valid JSON');
-    return reply(status, status === 413 ? 'payload_too_large' : 'http_error', error.message);
+    if (status === 413) return reply(413, 'payload_too_large', 'the request body is larger than allowed');
+    if (status === 415) return reply(415, 'unsupported_media_type', 'send the body as application/json');
+    return reply(status, 'http_error', error.message);
   }
   return reply(500, 'internal_error', 'internal error in cart');
 }
