@@ -166,3 +166,48 @@ describe('a retry after a Stripe timeout, with the billing address changed meanw
     expect(rows).toEqual([{ status: 'succeeded' }]);
   });
 });
+
+describe('bad input over gRPC', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack?.close());
+
+  const MB = 1024 * 1024;
+  const CASES: [string, Partial<AuthorizeRequest>][] = [
+    ['a NUL in user_id', { userId: 'user\u00001' }],
+    ['a NUL in order_id', { orderId: 'order\u0000' }],
+    ['a NUL in idempotency_key', { idempotencyKey: 'key\u0000' }],
+    ['a NUL in payment_method', { paymentMethod: 'pm_card_visa\u0000' }],
+    ['a 1 MB user_id', { userId: 'u'.repeat(MB) }],
+    ['a 1 MB order_id', { orderId: 'o'.repeat(MB) }],
+    ['a 1 MB payment_method', { paymentMethod: `pm_${'a'.repeat(MB)}` }],
+    ['a 1 MB idempotency_key', { idempotencyKey: 'k'.repeat(MB) }],
+    ['an empty user_id', { userId: '' }],
+    ['a blank order_id', { orderId: '   ' }],
+    ['a newline in user_id', { userId: 'user\n1' }],
+    ['amount 0', { amountCents: 0 }],
+    ['a negative amount', { amountCents: -100 }],
+    ['an amount over Stripe\'s limit', { amountCents: 100_000_000 }],
+    ['an upper-case currency', { currency: 'USD' }],
+    ['an empty currency', { currency: '' }],
+    ['a card number as payment_method', { paymentMethod: '4242424242424242' }],
+    ['an empty idempotency_key', { idempotencyKey: '' }],
+    ['a 256-character idempotency_key', { idempotencyKey: 'k'.repeat(256) }],
+    ['spaces in idempotency_key', { idempotencyKey: 'my key' }],
+  ];
+
+  it.each(CASES)('%s is INVALID_ARGUMENT and charges nothing', async (_what, override) => {
+    const before = stack.stripe.stats();
+    const body = request(override);
+    const result = await authorize(stack, body);
+    expect(result).toMatchObject({ ok: false, code: GrpcStatus.INVALID_ARGUMENT, details: { reason: 'invalid_argument' } });
+    if (!result.ok) expect(result.message.length).toBeLessThan(500); // names fields, never echoes values
+    expect(stack.stripe.stats().paymentIntents.total).toBe(before.paymentIntents.total);
+    expect(stack.stripe.stats().paymentMethods).toBe(before.paymentMethods);
+    expect(stack.billing.lookups).toBe(0);
+    const rows = await sql<{ n: string }>(stack.databaseUrl, 'SELECT count(*) AS n FROM payments');
+    expect(Number(rows[0]?.n)).toBe(0);
+  });
+});

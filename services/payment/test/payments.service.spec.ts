@@ -13,6 +13,8 @@ import {
   PaymentDeclinedError,
   toGrpcError,
 } from '../src/payments/payment.errors';
+import { RpcException } from '@nestjs/microservices';
+import { PaymentsController } from '../src/payments/payments.controller';
 import { PaymentsRepository } from '../src/payments/payments.repository';
 import { PaymentsService } from '../src/payments/payments.service';
 import {
@@ -211,5 +213,21 @@ describe('cardToken', () => {
     expect(cardToken('pm_card_chargeDeclinedInsufficientFunds')).toBe('tok_chargeDeclinedInsufficientFunds');
     expect(cardToken('tok_mastercard')).toBe('tok_mastercard');
     expect(cardToken('pm_1NvXyZ')).toBeUndefined();
+  });
+});
+
+describe('PaymentsController', () => {
+  it('logs every INTERNAL it returns, and not the expected failures', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const failing = { authorize: async () => Promise.reject(new Error('boom: relation "payments" does not exist')) } as unknown as PaymentsService;
+    const controller = new PaymentsController(failing, logger);
+    const internal = await controller.authorize(request()).catch((e: unknown) => e);
+    expect((internal as RpcException).getError()).toMatchObject({ code: GrpcStatus.INTERNAL });
+    expect(lines).toEqual([expect.objectContaining({ level: 50, msg: 'payment request failed' })]);
+
+    const invalid = { authorize: async () => Promise.reject(new InvalidPaymentRequestError('currency must be ...')) } as unknown as PaymentsService;
+    await new PaymentsController(invalid, logger).authorize(request()).catch(() => undefined);
+    expect(lines).toHaveLength(1);
   });
 });
