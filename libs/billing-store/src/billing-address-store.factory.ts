@@ -33,11 +33,18 @@ export interface DynamoBillingStoreConfig {
 /** Which store to use and how to reach it; one member per adapter, discriminated by `kind`. */
 export type BillingStoreConfig = SqlBillingStoreConfig | DynamoBillingStoreConfig;
 
+/** What the store tells its host about (for logging); no data, a driver code at most. */
+export interface StoreHooks {
+  /** An idle pooled connection failed and was replaced (sql). */
+  onIdleError?: (info: { code: string | undefined; message: string }) => void;
+}
+
 /** The one place an adapter is chosen. */
-export function createBillingAddressStore(config: BillingStoreConfig): BillingAddressStore {
+export function createBillingAddressStore(config: BillingStoreConfig, hooks: StoreHooks = {}): BillingAddressStore {
   switch (config.kind) {
     case 'sql':
       return new PostgresBillingAddressStore({
+        ...hooks,
         connectionString: config.databaseUrl,
         profile: config.profile,
         poolMax: config.poolMax,

@@ -27,6 +27,13 @@ export class InvalidBillingAddressError extends BillingStoreError {
   }
 }
 
+/** The address id already belongs to another user: a put must not move an address between users. */
+export class AddressOwnedByAnotherUserError extends BillingStoreError {
+  constructor() {
+    super('this address_id belongs to another user');
+  }
+}
+
 /** Node socket errors that mean "the server cannot be reached", whichever store's driver threw them. */
 export const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',

@@ -5,6 +5,7 @@ export {
   BillingStoreUnavailableError,
   BillingStoreTimeoutError,
   InvalidBillingAddressError,
+  AddressOwnedByAnotherUserError,
 } from './billing-store.errors';
 export { PostgresBillingAddressStore, BILLING_LOOKUP_SQL, SQL_PROFILES } from './postgres.billing-address.store';
 export type { PostgresBillingAddressStoreOptions, SqlProfile } from './postgres.billing-address.store';
@@ -13,7 +14,7 @@ export { seedBillingAddresses } from './postgres.seed';
 export type { SeedOptions, SeedResult } from './postgres.seed';
 export { createBillingAddressStore, prepareBillingStore } from './billing-address-store.factory';
 export { describeBillingAddressStoreContract } from './billing-address-store.contract';
-export type { BillingStoreConfig, SqlBillingStoreConfig, DynamoBillingStoreConfig } from './billing-address-store.factory';
+export type { BillingStoreConfig, SqlBillingStoreConfig, DynamoBillingStoreConfig, StoreHooks } from './billing-address-store.factory';
 export { DynamoBillingAddressStore } from './dynamo.billing-address.store';
 export {
   DEFAULT_BILLING_TABLE,

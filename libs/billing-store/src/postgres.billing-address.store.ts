@@ -1,7 +1,8 @@
-import { Pool, type PoolConfig } from 'pg';
+import type { Pool } from 'pg';
+import { createPool } from '@checkout-lab/database';
 import { BillingAddressStore, validateBillingAddressInput, validateUserId } from './billing-address.store';
 import type { BillingAddress, BillingAddressInput } from './billing-address.store';
-import { BillingStoreError, BillingStoreTimeoutError, BillingStoreUnavailableError, UNREACHABLE_CODES } from './billing-store.errors';
+import { AddressOwnedByAnotherUserError, BillingStoreError, BillingStoreTimeoutError, BillingStoreUnavailableError, UNREACHABLE_CODES } from './billing-store.errors';
 
 /** The SQL profiles: the legacy schema as it was, or with the index a DBA would add. */
 export const SQL_PROFILES = ['legacy', 'indexed'] as const;
@@ -18,13 +19,17 @@ export const COLUMNS =
  */
 export const BILLING_LOOKUP_SQL = `SELECT ${COLUMNS} FROM billing_addresses WHERE user_id = $1 AND is_default ORDER BY updated_at DESC LIMIT 1`;
 
-/** Creates or replaces by address_id; `updated_at` is the server's clock at the write. */
+/**
+ * Creates or replaces by address_id; `updated_at` is the server's clock at the write. An
+ * address_id of another user is left alone (no row returned): addresses never move between users.
+ */
 const UPSERT_SQL = `INSERT INTO billing_addresses (${COLUMNS})
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, clock_timestamp())
 ON CONFLICT (address_id) DO UPDATE SET
   user_id = EXCLUDED.user_id, name = EXCLUDED.name, email = EXCLUDED.email, line1 = EXCLUDED.line1,
   line2 = EXCLUDED.line2, city = EXCLUDED.city, state = EXCLUDED.state, postal_code = EXCLUDED.postal_code,
   country = EXCLUDED.country, is_default = EXCLUDED.is_default, updated_at = EXCLUDED.updated_at
+WHERE billing_addresses.user_id = EXCLUDED.user_id
 RETURNING ${COLUMNS}`;
 
 export interface PostgresBillingAddressStoreOptions {
@@ -39,6 +44,8 @@ export interface PostgresBillingAddressStoreOptions {
   statementTimeoutMs?: number;
   /** `application_name` the server sees (pg_stat_activity). Default `billing-store`. */
   applicationName?: string;
+  /** Told when an idle pooled connection fails (the pool replaces it); the message holds a driver code at most. */
+  onIdleError?: (info: { code: string | undefined; message: string }) => void;
 }
 
 export interface BillingAddressRow {
@@ -66,21 +73,17 @@ export class PostgresBillingAddressStore extends BillingAddressStore {
   constructor(options: PostgresBillingAddressStoreOptions) {
     super();
     this.profile = options.profile;
-    const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
-    this.pool = new Pool({
+    // Through the shared factory: server-side statement timeout with a client-side backstop, a
+    // bounded wait for a connection, and an `error` listener so an idle connection the server
+    // closes is replaced instead of crashing the process (the next query reports an outage).
+    this.pool = createPool({
       connectionString: options.connectionString,
       max: options.poolMax ?? 4,
-      connectionTimeoutMillis: options.connectionTimeoutMillis ?? 2_000,
-      statement_timeout: statementTimeoutMs,
-      // A client-side backstop for a server that stops answering altogether.
-      query_timeout: statementTimeoutMs + 1_000,
-      idleTimeoutMillis: 30_000,
-      keepAlive: true,
-      application_name: options.applicationName ?? 'billing-store',
-    } satisfies PoolConfig);
-    // An idle client whose server went away emits here; without a listener the process would
-    // crash. The next query reports the outage as BillingStoreUnavailableError.
-    this.pool.on('error', () => undefined);
+      connectTimeoutMs: options.connectionTimeoutMillis ?? 2_000,
+      statementTimeoutMs: options.statementTimeoutMs ?? 10_000,
+      applicationName: options.applicationName ?? 'billing-store',
+      ...(options.onIdleError ? { onIdleError: options.onIdleError } : {}),
+    });
   }
 
   async getCurrent(userId: string): Promise<BillingAddress | null> {
@@ -104,7 +107,7 @@ export class PostgresBillingAddressStore extends BillingAddressStore {
       address.country,
       address.isDefault,
     ]);
-    if (!rows[0]) throw new BillingStoreError('billing store returned no row for an upsert');
+    if (!rows[0]) throw new AddressOwnedByAnotherUserError();
     return toBillingAddress(rows[0]);
   }
 

@@ -11,13 +11,14 @@ export function classifyDatabaseError(error: unknown): DatabaseFailure {
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : '';
   if (code === '57014' /* query_canceled: statement_timeout */) return 'timeout';
-  if (/timeout exceeded when trying to connect|Connection terminated due to connection timeout/i.test(message)) {
+  if (code === '55P03' /* lock_not_available: lock_timeout */) return 'timeout';
+  if (/timeout exceeded when trying to connect|Connection terminated due to connection timeout|^Query read timeout$/i.test(message)) {
     return 'timeout';
   }
   if (typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08') || code === '57P01' || code === '57P03')) {
     return 'unavailable';
   }
-  if (/Connection terminated unexpectedly|connect ECONNREFUSED|Client has encountered a connection error/i.test(message)) {
+  if (/Connection terminated|connect ECONNREFUSED|Client has encountered a connection error|Client was closed and is not queryable|Cannot use a pool after calling end/i.test(message)) {
     return 'unavailable';
   }
   return 'other';

@@ -3,3 +3,5 @@ export type { MigrateOptions } from './migrate';
 export { classifyDatabaseError, isUniqueViolation } from './errors';
 export type { DatabaseFailure } from './errors';
 export { withClient } from './client';
+export { createPool } from './pool';
+export type { PoolOptions } from './pool';

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import { freePort } from '@checkout-lab/embedded';
 import { createTestDatabase } from '@checkout-lab/testing';
-import { classifyDatabaseError, isUniqueViolation, migrate, withClient } from '../src';
+import { classifyDatabaseError, createPool, isUniqueViolation, migrate, withClient } from '../src';
 
 describe('migrate', () => {
   it('applies SQL migrations once, even when two processes race', async () => {
@@ -35,5 +35,42 @@ describe('classifyDatabaseError', () => {
       expect(isUniqueViolation(duplicate)).toBe(true);
       expect(isUniqueViolation(duplicate, 'some_other_constraint')).toBe(false);
     });
+  });
+});
+
+describe('createPool', () => {
+  it('survives the server terminating its idle connections, reports it, and serves on', async () => {
+    const url = await createTestDatabase('pool');
+    const seen: { code: string | undefined; message: string }[] = [];
+    const pool = createPool({ connectionString: url, max: 2, statementTimeoutMs: 1000, connectTimeoutMs: 1000, applicationName: 'pool-test', onIdleError: (info) => seen.push(info) });
+    try {
+      await Promise.all([pool.query('SELECT pg_sleep(0.05)'), pool.query('SELECT pg_sleep(0.05)')]);
+      await withClient(url, (c) =>
+        c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'pool-test' AND state = 'idle'"),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(seen.length).toBeGreaterThan(0);
+      expect(seen[0]?.message).not.toContain(url);
+      await expect(pool.query('SELECT 1 AS one')).resolves.toMatchObject({ rows: [{ one: 1 }] });
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('times out a statement held up by a lock, as a timeout', async () => {
+    const url = await createTestDatabase('pool_lock');
+    const pool = createPool({ connectionString: url, max: 1, statementTimeoutMs: 200, connectTimeoutMs: 1000, applicationName: 'pool-test' });
+    try {
+      await pool.query('CREATE TABLE t (id int)');
+      await withClient(url, async (locker) => {
+        await locker.query('BEGIN');
+        await locker.query('LOCK TABLE t IN ACCESS EXCLUSIVE MODE');
+        const error = await pool.query('SELECT * FROM t').catch((e: unknown) => e);
+        expect(classifyDatabaseError(error)).toBe('timeout');
+        await locker.query('ROLLBACK');
+      });
+    } finally {
+      await pool.end();
+    }
   });
 });

@@ -180,6 +180,48 @@ describe('billing-address over gRPC', () => {
     expect(missing).toMatchObject({ code: GrpcStatus.INVALID_ARGUMENT, details: 'address is required' });
   });
 
+  describe('bad input is INVALID_ARGUMENT and writes nothing', () => {
+    const MB = 1024 * 1024;
+    const count = async () => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM billing_addresses')).rows[0]?.n);
+
+    it.each([
+      ['a NUL in user_id', 'user\u00001'],
+      ['a 1 MB user_id', 'u'.repeat(MB)],
+      ['a blank user_id', '   '],
+    ])('GetBillingAddress with %s', async (_what, userId) => {
+      const error = await failure(getAddress(client, userId));
+      expect(error).toMatchObject({ code: GrpcStatus.INVALID_ARGUMENT, metadata: { reason: 'invalid_argument' } });
+      expect(error.details).toContain('user_id');
+      expect(error.details.length).toBeLessThan(200); // names the field, never echoes the value
+    });
+
+    it.each([
+      ['a NUL in name', { name: 'Zo\u0000e' }, 'name'],
+      ['a NUL in address_id', { addressId: 'addr\u0000x' }, 'addressId'],
+      ['an empty address_id', { addressId: '' }, 'addressId'],
+      ['a 1 MB line1', { line1: 'x'.repeat(MB) }, 'line1'],
+      ['a 1 MB user_id', { userId: 'u'.repeat(MB) }, 'userId'],
+      ['a missing name', { name: '' }, 'name'],
+      ['a lower-case country', { country: 'dk' }, 'country'],
+      ['a malformed e-mail', { email: 'not an e-mail' }, 'email'],
+    ])('PutBillingAddress with %s', async (_what, override, field) => {
+      const before = await count();
+      const error = await failure(putAddress(client, { ...newAddress(override), updatedAt: '' }));
+      expect(error.code).toBe(GrpcStatus.INVALID_ARGUMENT);
+      expect(error.details.startsWith(field)).toBe(true);
+      expect(error.details.length).toBeLessThan(200);
+      expect(await count()).toBe(before);
+    });
+
+    it("refuses to move another user's address to a new user (FAILED_PRECONDITION)", async () => {
+      const mine = await putAddress(client, { ...newAddress({ userId: 'owner-user' }), updatedAt: '' });
+      const error = await failure(putAddress(client, { ...mine, userId: 'thief-user', name: 'Someone Else' }));
+      expect(error).toMatchObject({ code: GrpcStatus.FAILED_PRECONDITION, metadata: { reason: 'address_owned_by_another_user' } });
+      await expect(getAddress(client, 'owner-user')).resolves.toEqual(mine);
+      expect((await failure(getAddress(client, 'thief-user'))).code).toBe(GrpcStatus.NOT_FOUND);
+    });
+  });
+
   it('answers DEADLINE_EXCEEDED, naming the database, when a lookup outlives the statement timeout', async () => {
     await db.query('BEGIN');
     await db.query('LOCK TABLE billing_addresses IN ACCESS EXCLUSIVE MODE');

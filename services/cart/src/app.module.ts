@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { Pool } from 'pg';
 import pino, { type Logger } from 'pino';
+import { createPool } from '@checkout-lab/database';
 import { CartsController } from './carts/carts.controller';
 import { CartsRepository } from './carts/carts.repository';
 import { CheckoutService } from './checkout/checkout.service';
@@ -18,7 +19,7 @@ export class AppModule {
       module: AppModule,
       controllers: [CartsController, OrdersController, HealthController, MetricsController],
       providers: [
-        { provide: Pool, useFactory: () => new Pool({ connectionString: config.database.url, max: config.database.poolMax }) },
+        { provide: Pool, useFactory: () => createAppPool(config, logger) },
         { provide: CartsRepository, inject: [Pool], useFactory: (pool: Pool) => new CartsRepository(pool) },
         { provide: OrdersRepository, inject: [Pool], useFactory: (pool: Pool) => new OrdersRepository(pool) },
         { provide: PaymentTarget, useValue: new PaymentTarget(config.payment.target) },
@@ -43,4 +44,16 @@ export class AppModule {
 
 export function createLogger(level: CartConfig['logLevel']): Logger {
   return pino({ level, base: { service: 'cart' } });
+}
+
+/** cart's pool: every statement time-limited; an idle connection the server closes is logged and replaced. */
+function createAppPool(config: CartConfig, logger: Logger): Pool {
+  return createPool({
+    connectionString: config.database.url,
+    max: config.database.poolMax,
+    statementTimeoutMs: config.database.statementTimeoutMs,
+    connectTimeoutMs: config.database.connectTimeoutMs,
+    applicationName: 'cart',
+    onIdleError: (info) => logger.warn({ dependency: 'cart-db', code: info.code }, `cart-db: ${info.message}; the pool replaces it`),
+  });
 }

@@ -1,13 +1,15 @@
 import * as path from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Pool } from 'pg';
 import { migrate } from '@checkout-lab/database';
 import { setHttpRoute, shutdownTelemetry } from '@checkout-lab/telemetry';
 import { AppModule, createLogger } from './app.module';
 import { GrpcPaymentAuthorizer, PaymentAuthorizer } from './checkout/payment.client';
 import type { CartConfig } from './config';
-import { HttpErrorFilter } from './http/error.filter';
+import { HttpErrorFilter, toHttpError } from './http/error.filter';
+import { RouteTable } from './http/routes';
 
 export interface RunningCartService {
   /** http://host:port */
@@ -22,7 +24,20 @@ const MIGRATIONS_DIR = path.resolve(__dirname, '..', 'migrations');
 export async function startCartService(config: CartConfig): Promise<RunningCartService> {
   const logger = createLogger(config.logLevel);
   await migrate({ database: config.database.url, dir: MIGRATIONS_DIR, table: 'cart_migrations' });
-  const adapter = new FastifyAdapter({ bodyLimit: config.http.bodyLimitBytes });
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.http.bodyLimitBytes,
+    // The router's own failures (a path parameter over maxParamLength, a malformed URL) in the
+    // API's error shape; Fastify's default body would echo the path.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const { status, body } = toHttpError(error);
+      void reply.status(status).send(body);
+    },
+  });
+  // JSON only: Fastify's text/plain parser would hand a string to the controllers, and Nest's
+  // default parsers would accept form bodies; anything but application/json is a 415.
+  adapter.getInstance().removeContentTypeParser('text/plain');
+  const routes = new RouteTable();
+  adapter.getInstance().addHook('onRoute', (route) => routes.add(route.method, route.url));
   // One line per request (inside its trace: trace_id/span_id): method, route template, status, time. Never bodies or query strings.
   adapter.getInstance().addHook('onRequest', (request, _reply, done) => {
     if (request.routeOptions.url) setHttpRoute(request.raw, request.routeOptions.url);
@@ -37,8 +52,9 @@ export async function startCartService(config: CartConfig): Promise<RunningCartS
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, logger), adapter, {
     logger: ['error', 'warn'],
+    bodyParser: false,
   });
-  app.useGlobalFilters(new HttpErrorFilter(logger));
+  app.useGlobalFilters(new HttpErrorFilter(logger, routes));
   await app.listen(config.http.port, config.http.host);
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.http.port;

@@ -7,6 +7,8 @@ const schema = z
     CART_HTTP_PORT: env.port(3000),
     DATABASE_URL: env.postgresUrl(),
     DB_POOL_MAX: env.positiveInt(10),
+    DB_STATEMENT_TIMEOUT_MS: env.positiveInt(2000),
+    DB_CONNECT_TIMEOUT_MS: env.positiveInt(2000),
     PAYMENT_GRPC_TARGET: env.hostPort('127.0.0.1:50051'),
     PAYMENT_DEADLINE_MS: env.positiveInt(5000),
     BODY_LIMIT_BYTES: env.positiveInt(16 * 1024),
@@ -20,7 +22,12 @@ const schema = z
   })
   .transform((e) => ({
     http: { host: e.CART_HTTP_HOST, port: e.CART_HTTP_PORT, bodyLimitBytes: e.BODY_LIMIT_BYTES },
-    database: { url: e.DATABASE_URL, poolMax: e.DB_POOL_MAX },
+    database: {
+      url: e.DATABASE_URL,
+      poolMax: e.DB_POOL_MAX,
+      statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+      connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
+    },
     payment: { target: e.PAYMENT_GRPC_TARGET, deadlineMs: e.PAYMENT_DEADLINE_MS },
     currency: e.CHECKOUT_CURRENCY,
     logLevel: e.LOG_LEVEL,

@@ -1,20 +1,51 @@
-import { Pool, type QueryResultRow } from 'pg';
+import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { classifyDatabaseError } from '@checkout-lab/database';
 import { DependencyError } from './errors';
 
 /** Runs a statement on cart's database; an unreachable or timed-out database becomes a DependencyError. */
-export async function query<R extends QueryResultRow>(pool: Pool, sql: string, params: unknown[] = []): Promise<R[]> {
+export async function query<R extends QueryResultRow>(db: Pool | PoolClient, sql: string, params: unknown[] = []): Promise<R[]> {
   try {
-    return (await pool.query<R>(sql, params)).rows;
+    return (await db.query<R>(sql, params)).rows;
   } catch (error) {
-    switch (classifyDatabaseError(error)) {
-      case 'unavailable':
-        throw new DependencyError('cart-db', 'unavailable');
-      case 'timeout':
-        throw new DependencyError('cart-db', 'timeout');
-      case 'other':
-        throw error;
-    }
+    throw toDependencyError(error);
+  }
+}
+
+/**
+ * Runs `work` in one transaction on one pooled connection: committed when it returns, rolled
+ * back when it throws. A connection that failed or timed out is discarded, not reused.
+ */
+export async function transaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  let client: PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    throw toDependencyError(error);
+  }
+  let failure: Error | undefined;
+  try {
+    await query(client, 'BEGIN');
+    const result = await work(client);
+    await query(client, 'COMMIT');
+    return result;
+  } catch (error) {
+    if (error instanceof DependencyError) failure = error;
+    else await client.query('ROLLBACK').catch((e: unknown) => (failure = e instanceof Error ? e : new Error('rollback failed')));
+    throw error;
+  } finally {
+    client.release(failure);
+  }
+}
+
+/** An unreachable or timed-out database is cart-db's outage; anything else is left as it is. */
+function toDependencyError(error: unknown): unknown {
+  switch (classifyDatabaseError(error)) {
+    case 'unavailable':
+      return new DependencyError('cart-db', 'unavailable');
+    case 'timeout':
+      return new DependencyError('cart-db', 'timeout');
+    case 'other':
+      return error;
   }
 }
 

@@ -29,10 +29,22 @@ export class StateError extends Error {
       | 'checkout_in_progress'
       | 'cart_empty'
       | 'idempotency_key_reused'
-      | 'billing_address_missing',
+      | 'billing_address_missing'
+      | 'quantity_too_large'
+      | 'amount_too_large'
+      | 'payment_method_invalid'
+      | 'payment_rejected',
     message: string,
   ) {
     super(message);
+  }
+}
+
+/** The route exists, but not for this method (405 with an `Allow` header). */
+export class MethodNotAllowedError extends Error {
+  override readonly name = 'MethodNotAllowedError';
+  constructor(readonly allow: readonly string[]) {
+    super(`this route accepts ${allow.join(', ')}`);
   }
 }
 
@@ -43,6 +55,20 @@ export class DependencyError extends Error {
     readonly dependency: string,
     readonly kind: 'unavailable' | 'timeout',
     message = kind === 'timeout' ? `${dependency} did not answer in time` : `${dependency} is unavailable`,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Payment refused the order for a reason a retry cannot fix (an unknown payment method, a
+ * request the provider rejects). Checkout records the order `failed` and answers 422.
+ */
+export class PaymentRefusedError extends Error {
+  override readonly name = 'PaymentRefusedError';
+  constructor(
+    readonly code: 'payment_method_invalid' | 'payment_rejected',
+    message: string,
   ) {
     super(message);
   }

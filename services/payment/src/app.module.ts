@@ -1,9 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { Pool } from 'pg';
 import pino, { type Logger } from 'pino';
+import { createPool } from '@checkout-lab/database';
 import type { PaymentConfig } from './config';
 import { HealthController } from './health/health.controller';
 import { BillingAddressLookup, GrpcBillingAddressLookup } from './payments/billing-address.client';
+import { PAYMENT_LOGGER } from './payments/payment.errors';
 import { PaymentsController } from './payments/payments.controller';
 import { PaymentsRepository } from './payments/payments.repository';
 import { PaymentsService } from './payments/payments.service';
@@ -16,9 +18,10 @@ export class AppModule {
       module: AppModule,
       controllers: [PaymentsController, HealthController],
       providers: [
+        { provide: PAYMENT_LOGGER, useValue: logger },
         {
           provide: Pool,
-          useFactory: () => new Pool({ connectionString: config.database.url, max: config.database.poolMax }),
+          useFactory: () => createAppPool(config, logger),
         },
         { provide: PaymentsRepository, inject: [Pool], useFactory: (pool: Pool) => new PaymentsRepository(pool) },
         {
@@ -39,4 +42,16 @@ export class AppModule {
 
 export function createLogger(level: PaymentConfig['logLevel']): Logger {
   return pino({ level, base: { service: 'payment' } });
+}
+
+/** payment's pool: every statement time-limited; an idle connection the server closes is logged and replaced. */
+function createAppPool(config: PaymentConfig, logger: Logger): Pool {
+  return createPool({
+    connectionString: config.database.url,
+    max: config.database.poolMax,
+    statementTimeoutMs: config.database.statementTimeoutMs,
+    connectTimeoutMs: config.database.connectTimeoutMs,
+    applicationName: 'payment',
+    onIdleError: (info) => logger.warn({ dependency: 'payment-db', code: info.code }, `payment-db: ${info.message}; the pool replaces it`),
+  });
 }

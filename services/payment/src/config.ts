@@ -8,6 +8,8 @@ const schema = z
     PAYMENT_METRICS_PORT: env.port(9465),
     DATABASE_URL: env.postgresUrl(),
     DB_POOL_MAX: env.positiveInt(10),
+    DB_STATEMENT_TIMEOUT_MS: env.positiveInt(2000),
+    DB_CONNECT_TIMEOUT_MS: env.positiveInt(2000),
     BILLING_ADDRESS_GRPC_TARGET: env.hostPort('127.0.0.1:50052'),
     BILLING_DEADLINE_MS: env.positiveInt(2000),
     STRIPE_API_BASE: env.url().default('http://127.0.0.1:12111'),
@@ -22,7 +24,12 @@ const schema = z
   .transform((e) => ({
     grpc: { host: e.PAYMENT_GRPC_HOST, port: e.PAYMENT_GRPC_PORT },
     metrics: { port: e.PAYMENT_METRICS_PORT },
-    database: { url: e.DATABASE_URL, poolMax: e.DB_POOL_MAX },
+    database: {
+      url: e.DATABASE_URL,
+      poolMax: e.DB_POOL_MAX,
+      statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
+      connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
+    },
     billingAddress: { target: e.BILLING_ADDRESS_GRPC_TARGET, deadlineMs: e.BILLING_DEADLINE_MS },
     stripe: {
       apiBase: new URL(e.STRIPE_API_BASE),

@@ -13,9 +13,18 @@ import {
   PaymentDeclinedError,
   toGrpcError,
 } from '../src/payments/payment.errors';
+import { RpcException } from '@nestjs/microservices';
+import { PaymentsController } from '../src/payments/payments.controller';
 import { PaymentsRepository } from '../src/payments/payments.repository';
 import { PaymentsService } from '../src/payments/payments.service';
-import { PaymentGateway, cardToken, type ChargeOutcome, type ChargeRequest } from '../src/payments/stripe.gateway';
+import {
+  PaymentGateway,
+  cardToken,
+  stripeIdempotencyKey,
+  type ChargeOutcome,
+  type ChargeRequest,
+  type PaymentMethodRequest,
+} from '../src/payments/stripe.gateway';
 
 const ADDRESS: BillingDetails = {
   name: 'Ada Lovelace',
@@ -40,12 +49,17 @@ class FakeBilling extends BillingAddressLookup {
 }
 
 class FakeGateway extends PaymentGateway {
+  readonly prepared: PaymentMethodRequest[] = [];
   readonly calls: ChargeRequest[] = [];
   failure: Error | undefined;
+  async preparePaymentMethod(request: PaymentMethodRequest): Promise<string> {
+    this.prepared.push(request);
+    return `pm_for_${request.paymentMethod}`;
+  }
   async charge(request: ChargeRequest): Promise<ChargeOutcome> {
     this.calls.push(request);
     if (this.failure) throw this.failure;
-    if (request.paymentMethod === 'pm_card_chargeDeclined') {
+    if (request.paymentMethodId === 'pm_for_pm_card_chargeDeclined') {
       return { kind: 'declined', paymentIntentId: 'pi_declined', declineCode: 'generic_decline', requestId: 'req_1' };
     }
     return { kind: 'succeeded', paymentIntentId: `pi_${this.calls.length}`, requestId: 'req_2' };
@@ -89,7 +103,8 @@ describe('PaymentsService.authorize', () => {
     const result = await service.authorize(request());
     expect(result.status).toBe('succeeded');
     expect(gateway.calls).toHaveLength(1);
-    expect(gateway.calls[0]?.billing).toEqual(ADDRESS);
+    expect(gateway.prepared[0]?.billing).toEqual(ADDRESS);
+    expect(gateway.calls[0]?.paymentMethodId).toBe('pm_for_pm_card_visa');
     const { rows } = await pool.query('SELECT status, stripe_payment_intent_id FROM payments WHERE id = $1', [result.paymentId]);
     expect(rows[0]).toEqual({ status: 'succeeded', stripe_payment_intent_id: result.stripePaymentIntentId });
   });
@@ -127,6 +142,17 @@ describe('PaymentsService.authorize', () => {
     gateway.failure = undefined;
     await service.authorize({ ...flaky });
     expect(gateway.calls.map((c) => c.idempotencyKey)).toEqual([flaky.idempotencyKey, flaky.idempotencyKey]);
+  });
+
+  it('retries with the PaymentMethod of the first attempt, even after the billing address changed', async () => {
+    const flaky = request();
+    gateway.failure = new DependencyUnavailableError('stripe');
+    await expect(service.authorize(flaky)).rejects.toBeInstanceOf(DependencyUnavailableError);
+    gateway.failure = undefined;
+    billing.addresses.set('user-1', { ...ADDRESS, line1: '1 New Street' });
+    await service.authorize({ ...flaky });
+    expect(gateway.prepared).toHaveLength(1);
+    expect(gateway.calls.map((c) => c.paymentMethodId)).toEqual(['pm_for_pm_card_visa', 'pm_for_pm_card_visa']);
   });
 
   it('refuses a key reused for a different payment', async () => {
@@ -171,11 +197,37 @@ describe('toGrpcError', () => {
   });
 });
 
+describe('stripeIdempotencyKey', () => {
+  it('keeps short keys readable and long ones within Stripe\'s 255 characters', () => {
+    expect(stripeIdempotencyKey('k1', 'pi')).toBe('k1:pi');
+    const long = stripeIdempotencyKey('x'.repeat(255), 'pm:0123456789abcdef');
+    expect(long.length).toBeLessThanOrEqual(255);
+    expect(long).toBe(stripeIdempotencyKey('x'.repeat(255), 'pm:0123456789abcdef'));
+    expect(long).not.toBe(stripeIdempotencyKey('y'.repeat(255), 'pm:0123456789abcdef'));
+  });
+});
+
 describe('cardToken', () => {
   it("maps Stripe's test PaymentMethods to their tokens and leaves saved ones alone", () => {
     expect(cardToken('pm_card_visa')).toBe('tok_visa');
     expect(cardToken('pm_card_chargeDeclinedInsufficientFunds')).toBe('tok_chargeDeclinedInsufficientFunds');
     expect(cardToken('tok_mastercard')).toBe('tok_mastercard');
     expect(cardToken('pm_1NvXyZ')).toBeUndefined();
+  });
+});
+
+describe('PaymentsController', () => {
+  it('logs every INTERNAL it returns, and not the expected failures', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const failing = { authorize: async () => Promise.reject(new Error('boom: relation "payments" does not exist')) } as unknown as PaymentsService;
+    const controller = new PaymentsController(failing, logger);
+    const internal = await controller.authorize(request()).catch((e: unknown) => e);
+    expect((internal as RpcException).getError()).toMatchObject({ code: GrpcStatus.INTERNAL });
+    expect(lines).toEqual([expect.objectContaining({ level: 50, msg: 'payment request failed' })]);
+
+    const invalid = { authorize: async () => Promise.reject(new InvalidPaymentRequestError('currency must be ...')) } as unknown as PaymentsService;
+    await new PaymentsController(invalid, logger).authorize(request()).catch(() => undefined);
+    expect(lines).toHaveLength(1);
   });
 });

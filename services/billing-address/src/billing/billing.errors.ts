@@ -1,4 +1,5 @@
 import {
+  AddressOwnedByAnotherUserError,
   BillingStoreTimeoutError,
   BillingStoreUnavailableError,
   InvalidBillingAddressError,
@@ -23,6 +24,11 @@ const FAILED_DEPENDENCY = 'billing-db';
 export function toGrpcError(error: unknown): GrpcErrorPayload {
   if (error instanceof InvalidBillingAddressError) {
     return grpcError(GrpcStatus.INVALID_ARGUMENT, error.message, { reason: 'invalid_argument' });
+  }
+  if (error instanceof AddressOwnedByAnotherUserError) {
+    return grpcError(GrpcStatus.FAILED_PRECONDITION, 'address_id belongs to another user; use a new address_id', {
+      reason: 'address_owned_by_another_user',
+    });
   }
   if (error instanceof BillingAddressNotFoundError) {
     return grpcError(GrpcStatus.NOT_FOUND, error.message, { reason: 'billing_address_missing' });

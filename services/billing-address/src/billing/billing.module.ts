@@ -21,7 +21,10 @@ const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } = new ConfigurableModule
   providers: [
     {
       provide: BillingAddressStore,
-      useFactory: (options: BillingModuleOptions) => createBillingAddressStore(options.store),
+      useFactory: (options: BillingModuleOptions) =>
+        createBillingAddressStore(options.store, {
+          onIdleError: (info) => options.logger.warn({ code: info.code }, `billing store: ${info.message}; the pool replaces it`),
+        }),
       inject: [MODULE_OPTIONS_TOKEN],
     },
     { provide: LOGGER, useFactory: (options: BillingModuleOptions) => options.logger, inject: [MODULE_OPTIONS_TOKEN] },

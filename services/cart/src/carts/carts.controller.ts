@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/c
 import { CheckoutService, type CheckoutResult } from '../checkout/checkout.service';
 import { InvalidRequestError, NotFoundError, StateError } from '../errors';
 import { parseRequest } from '../http/validation';
-import { CartsRepository, type Cart } from './carts.repository';
+import { CartsRepository, MAX_QUANTITY, MAX_TOTAL_CENTS, totalCents, type Cart } from './carts.repository';
 import { addItemBody, checkoutBody, createCartBody, idempotencyKeyHeader } from './carts.dto';
 
 export interface CartView {
@@ -35,6 +35,10 @@ export class CartsController {
         throw new NotFoundError('cart');
       case 'cart_closed':
         throw new StateError('cart_checked_out', 'this cart is paid or being checked out; items can no longer change');
+      case 'quantity_too_large':
+        throw new StateError('quantity_too_large', `a cart holds at most ${MAX_QUANTITY} of one SKU`);
+      case 'amount_too_large':
+        throw new StateError('amount_too_large', `a cart's total must not exceed ${MAX_TOTAL_CENTS} cents (the payment provider's limit)`);
       case 'added':
         return this.get(cartId);
     }
@@ -49,7 +53,7 @@ export class CartsController {
       userId: cart.userId,
       status: cart.status,
       items: cart.items,
-      totalCents: cart.items.reduce((sum, i) => sum + i.quantity * i.unitPriceCents, 0),
+      totalCents: totalCents(cart.items),
     };
   }
 

@@ -1,6 +1,14 @@
 import { Pool } from 'pg';
-import { isUniqueViolation } from '@checkout-lab/database';
-import { isUuid, query } from '../database';
+import { isUuid, query, transaction } from '../database';
+
+/** Largest quantity of one SKU in a cart (one add, and the sum of adds). */
+export const MAX_QUANTITY = 1000;
+/** Largest cart total: Stripe's maximum charge, 99 999 999 in the smallest currency unit. */
+export const MAX_TOTAL_CENTS = 99_999_999;
+
+export function totalCents(items: readonly CartItem[]): number {
+  return items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
+}
 
 export interface CartItem {
   sku: string;
@@ -16,7 +24,7 @@ export interface Cart {
   items: CartItem[];
 }
 
-export type AddItemResult = 'added' | 'cart_not_found' | 'cart_closed';
+export type AddItemResult = 'added' | 'cart_not_found' | 'cart_closed' | 'quantity_too_large' | 'amount_too_large';
 
 export class CartsRepository {
   constructor(private readonly pool: Pool) {}
@@ -50,34 +58,39 @@ export class CartsRepository {
   }
 
   /**
-   * Adds an item (the same SKU again adds to its quantity and takes the newer price). Refused
+   * Adds an item (the same SKU again adds to its quantity and takes the newer price), unless the
+   * SKU's summed quantity would pass MAX_QUANTITY or the cart's total MAX_TOTAL_CENTS. Refused
    * once the cart has a paid or unfinished order, so a charge never disagrees with the cart.
+   * The cart row is locked for the check and the write: concurrent adds (and the FK check of a
+   * new order) wait for each other, so no interleaving passes a limit.
    */
   async addItem(cartId: string, item: CartItem): Promise<AddItemResult> {
     if (!isUuid(cartId)) return 'cart_not_found';
-    try {
-      const rows = await query<{ outcome: AddItemResult }>(
-        this.pool,
-        `WITH cart AS (
-           SELECT id, EXISTS (SELECT 1 FROM orders o WHERE o.cart_id = carts.id AND o.status IN ('pending', 'paid')) AS closed
-             FROM carts WHERE id = $1
-         ), added AS (
-           INSERT INTO cart_items (cart_id, sku, quantity, unit_price_cents)
-           SELECT id, $2, $3, $4 FROM cart WHERE NOT closed
-           ON CONFLICT (cart_id, sku) DO UPDATE
-             SET quantity = cart_items.quantity + EXCLUDED.quantity, unit_price_cents = EXCLUDED.unit_price_cents
-           RETURNING 1
-         )
-         SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM cart) THEN 'cart_not_found'
-                     WHEN EXISTS (SELECT 1 FROM added) THEN 'added'
-                     ELSE 'cart_closed' END AS outcome`,
-        [cartId, item.sku, item.quantity, item.unitPriceCents],
+    return transaction(this.pool, async (client) => {
+      const [cart] = await query<{ closed: boolean }>(
+        client,
+        `SELECT EXISTS (SELECT 1 FROM orders o WHERE o.cart_id = c.id AND o.status IN ('pending', 'paid')) AS closed
+           FROM carts c WHERE c.id = $1 FOR UPDATE OF c`,
+        [cartId],
       );
-      return rows[0]?.outcome ?? 'cart_not_found';
-    } catch (error) {
-      // Two concurrent first adds of one SKU: the loser retries as an update.
-      if (isUniqueViolation(error)) return this.addItem(cartId, item);
-      throw error;
-    }
+      if (!cart) return 'cart_not_found';
+      if (cart.closed) return 'cart_closed';
+      const rows = await query<{ sku: string; quantity: number; unit_price_cents: number }>(
+        client,
+        'SELECT sku, quantity, unit_price_cents FROM cart_items WHERE cart_id = $1',
+        [cartId],
+      );
+      const quantity = (rows.find((r) => r.sku === item.sku)?.quantity ?? 0) + item.quantity;
+      if (quantity > MAX_QUANTITY) return 'quantity_too_large';
+      const others = rows.filter((r) => r.sku !== item.sku).map((r) => ({ sku: r.sku, quantity: r.quantity, unitPriceCents: r.unit_price_cents }));
+      if (totalCents([...others, { ...item, quantity }]) > MAX_TOTAL_CENTS) return 'amount_too_large';
+      await query(
+        client,
+        `INSERT INTO cart_items (cart_id, sku, quantity, unit_price_cents) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (cart_id, sku) DO UPDATE SET quantity = EXCLUDED.quantity, unit_price_cents = EXCLUDED.unit_price_cents`,
+        [cartId, item.sku, quantity, item.unitPriceCents],
+      );
+      return 'added';
+    });
   }
 }

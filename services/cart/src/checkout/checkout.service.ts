@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { injectedDelay } from '@checkout-lab/config';
 import { businessMetrics, withSpan, type CheckoutOutcome } from '@checkout-lab/telemetry';
-import type { CartsRepository } from '../carts/carts.repository';
-import { DependencyError, NotFoundError, StateError } from '../errors';
+import { MAX_TOTAL_CENTS, totalCents, type CartsRepository } from '../carts/carts.repository';
+import { DependencyError, NotFoundError, PaymentRefusedError, StateError } from '../errors';
 import type { Order, OrdersRepository } from '../orders/orders.repository';
 import { PaymentAuthorizer } from './payment.client';
 
@@ -70,6 +70,8 @@ export class CheckoutService {
       case 'paid':
       case 'declined':
         return resultOf(order);
+      case 'failed':
+        throw refused(order);
       case 'pending':
         return this.pay(order);
     }
@@ -84,7 +86,11 @@ export class CheckoutService {
     if (!cart) throw new NotFoundError('cart');
     if (cart.status === 'checked_out') throw new StateError('cart_checked_out', 'this cart is already paid');
     if (cart.items.length === 0) throw new StateError('cart_empty', 'the cart has no items');
-    const amountCents = cart.items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
+    const amountCents = totalCents(cart.items);
+    // Checked before any order exists: the provider would refuse it, and the cart must stay usable.
+    if (amountCents > MAX_TOTAL_CENTS) {
+      throw new StateError('amount_too_large', `the cart's total exceeds ${MAX_TOTAL_CENTS} cents, the payment provider's limit`);
+    }
     const created = await this.orders.create({
       cartId: cart.id,
       userId: cart.userId,
@@ -137,11 +143,27 @@ export class CheckoutService {
           return resultOf({ ...order, status: 'declined', paymentId: outcome.paymentId, declineCode: outcome.declineCode });
       }
     } catch (error) {
+      if (error instanceof PaymentRefusedError) {
+        // Final: no retry can fix it. The order ends `failed`, which frees the cart for a new key.
+        await this.orders.markFailed(order.id, error.code);
+        this.logger.info({ orderId: order.id, failureCode: error.code }, 'order failed');
+        throw new StateError(error.code, error.message);
+      }
       // Not paid: give up the lease so a retry with the same key can go ahead at once.
       await this.orders.release(order.id).catch(() => undefined);
       throw error;
     }
   }
+}
+
+function refused(order: Order): StateError {
+  const code = order.failureCode ?? 'payment_rejected';
+  return new StateError(
+    code,
+    code === 'payment_method_invalid'
+      ? 'this checkout failed: the payment provider does not know its payment method; check out again with another Idempotency-Key'
+      : 'this checkout failed: the payment provider rejected it; check out again with another Idempotency-Key',
+  );
 }
 
 function outcomeOf(error: unknown): CheckoutOutcome {

@@ -6,7 +6,7 @@ import {
   type AuthorizeRequest,
   type PaymentServiceClient,
 } from '@checkout-lab/contracts';
-import { DependencyError, StateError } from '../errors';
+import { DependencyError, PaymentRefusedError, StateError } from '../errors';
 
 export type AuthorizeOutcome = { kind: 'paid'; paymentId: string } | { kind: 'declined'; paymentId: string; declineCode: string };
 
@@ -62,7 +62,12 @@ export function interpret(error: unknown): AuthorizeOutcome | Error {
       if (details.reason === 'idempotency_mismatch') {
         return new StateError('idempotency_key_reused', 'this Idempotency-Key was already used for a different payment');
       }
-      return new DependencyError('payment', 'unavailable', `payment refused the request: ${error.details}`);
+      if (details.reason === 'payment_method_invalid') {
+        return new PaymentRefusedError('payment_method_invalid', 'the payment provider does not know this payment method; check out again with another one and a new Idempotency-Key');
+      }
+      return new PaymentRefusedError('payment_rejected', 'the payment provider rejected this payment; it cannot succeed as it is');
+    case GrpcStatus.INVALID_ARGUMENT:
+      return new PaymentRefusedError('payment_rejected', 'payment rejected the request as invalid; it cannot succeed as it is');
     case GrpcStatus.ABORTED:
       return new StateError('checkout_in_progress', 'a checkout with this Idempotency-Key is in progress; retry shortly');
     case GrpcStatus.DEADLINE_EXCEEDED:

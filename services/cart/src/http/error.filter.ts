@@ -1,7 +1,8 @@
 import { Catch, HttpException, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { DependencyError, InvalidRequestError, NotFoundError, StateError } from '../errors';
+import { DependencyError, InvalidRequestError, MethodNotAllowedError, NotFoundError, StateError } from '../errors';
+import type { RouteTable } from './routes';
 
 export interface ErrorBody {
   error: { code: string; message: string; details?: Record<string, unknown> };
@@ -13,6 +14,10 @@ const STATE_STATUS: Record<StateError['code'], number> = {
   cart_empty: 422,
   idempotency_key_reused: 422,
   billing_address_missing: 422,
+  quantity_too_large: 422,
+  amount_too_large: 422,
+  payment_method_invalid: 422,
+  payment_rejected: 422,
 };
 
 /** Fastify's own request errors (body parsing, limits), by code. */
@@ -25,14 +30,20 @@ const FASTIFY_ERRORS: Record<string, { status: number; code: string; message: st
   },
   FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'malformed_json', message: 'the JSON body is empty' },
   FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'malformed_json', message: 'the body is not valid JSON' },
+  // Router errors (through FastifyAdapter's frameworkErrors): never echo the path back.
+  FST_ERR_MAX_PARAM_LENGTH: { status: 414, code: 'uri_too_long', message: 'a path parameter is longer than allowed' },
+  FST_ERR_BAD_URL: { status: 400, code: 'invalid_request', message: 'the URL is not valid' },
 };
 
 /** The one mapping from errors to HTTP responses: `{"error":{"code","message","details?"}}`, never a stack trace. */
-export function toHttpError(error: unknown): { status: number; body: ErrorBody } {
+export function toHttpError(error: unknown): { status: number; body: ErrorBody; headers?: Record<string, string> } {
   const reply = (status: number, code: string, message: string, details?: Record<string, unknown>) => ({
     status,
     body: { error: { code, message, ...(details ? { details } : {}) } },
   });
+  if (error instanceof MethodNotAllowedError) {
+    return { ...reply(405, 'method_not_allowed', error.message), headers: { allow: error.allow.join(', ') } };
+  }
   if (error instanceof NotFoundError) return reply(404, `${error.entity}_not_found`, error.message);
   if (error instanceof InvalidRequestError) {
     return reply(400, error.code, error.message, error.problems.length ? { problems: error.problems } : undefined);
@@ -54,22 +65,38 @@ export function toHttpError(error: unknown): { status: number; body: ErrorBody }
     if (status === 404) return reply(404, 'not_found', 'no such route');
     // Nest reports Fastify's body-parsing failures as a plain 400.
     if (status === 400 && /JSON/i.test(error.message)) return reply(400, 'malformed_json', 'the body is not valid JSON');
-    return reply(status, status === 413 ? 'payload_too_large' : 'http_error', error.message);
+    if (status === 413) return reply(413, 'payload_too_large', 'the request body is larger than allowed');
+    if (status === 415) return reply(415, 'unsupported_media_type', 'send the body as application/json');
+    return reply(status, 'http_error', error.message);
   }
   return reply(500, 'internal_error', 'internal error in cart');
 }
 
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly routes: RouteTable,
+  ) {}
 
-  catch(exception: unknown, host: ArgumentsHost): void {
-    const { status, body } = toHttpError(exception);
+  catch(thrown: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const exception = this.methodNotAllowed(thrown, http.getRequest<FastifyRequest>()) ?? thrown;
+    const { status, body, headers } = toHttpError(exception);
     if (exception instanceof DependencyError) {
       this.logger.warn({ status, dependency: exception.dependency, kind: exception.kind }, 'dependency failed');
     } else if (status >= 500) {
       this.logger.error({ err: exception, status }, 'request failed');
     }
-    void host.switchToHttp().getResponse<FastifyReply>().status(status).send(body);
+    const response = http.getResponse<FastifyReply>();
+    if (headers) void response.headers(headers);
+    void response.status(status).send(body);
+  }
+
+  /** A 404 for a path that a route serves with other methods is a 405. */
+  private methodNotAllowed(exception: unknown, request: FastifyRequest): MethodNotAllowedError | undefined {
+    if (!(exception instanceof HttpException) || exception.getStatus() !== 404) return undefined;
+    const allow = this.routes.allowedMethods(request.url);
+    return allow.length > 0 && !allow.includes(request.method) ? new MethodNotAllowedError(allow) : undefined;
   }
 }

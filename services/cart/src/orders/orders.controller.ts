@@ -11,6 +11,7 @@ export interface OrderView {
   currency: string;
   paymentId: string | null;
   declineCode: string | null;
+  failureCode: string | null;
   createdAt: string;
 }
 
@@ -31,6 +32,7 @@ export class OrdersController {
       currency: order.currency,
       paymentId: order.paymentId,
       declineCode: order.declineCode,
+      failureCode: order.failureCode,
       createdAt: order.createdAt.toISOString(),
     };
   }

@@ -2,7 +2,10 @@ import { Pool } from 'pg';
 import { isUniqueViolation } from '@checkout-lab/database';
 import { isUuid, query } from '../database';
 
-export type OrderStatus = 'pending' | 'paid' | 'declined';
+export type OrderStatus = 'pending' | 'paid' | 'declined' | 'failed';
+
+/** Why payment refused an order for good (status `failed`). */
+export type FailureCode = 'payment_method_invalid' | 'payment_rejected';
 
 export interface Order {
   id: string;
@@ -16,6 +19,7 @@ export interface Order {
   status: OrderStatus;
   paymentId: string | null;
   declineCode: string | null;
+  failureCode: FailureCode | null;
   createdAt: Date;
 }
 
@@ -36,11 +40,12 @@ interface OrderRow {
   status: OrderStatus;
   payment_id: string | null;
   decline_code: string | null;
+  failure_code: FailureCode | null;
   created_at: Date;
 }
 
 const COLUMNS =
-  'id, cart_id, user_id, idempotency_key, request_fingerprint, amount_cents, currency, payment_method, status, payment_id, decline_code, created_at';
+  'id, cart_id, user_id, idempotency_key, request_fingerprint, amount_cents, currency, payment_method, status, payment_id, decline_code, failure_code, created_at';
 
 export type CreateOrderResult = { kind: 'created'; order: Order } | { kind: 'key_exists' } | { kind: 'cart_has_open_order' };
 
@@ -106,6 +111,15 @@ export class OrdersRepository {
       [orderId, paymentId, declineCode],
     );
   }
+
+  /** Payment refused the order for good: it stops blocking its cart, and a replay of its key returns the failure. */
+  async markFailed(orderId: string, failureCode: FailureCode): Promise<void> {
+    await query(
+      this.pool,
+      `UPDATE orders SET status = 'failed', failure_code = $2, locked_until = NULL, updated_at = now() WHERE id = $1 AND status = 'pending'`,
+      [orderId, failureCode],
+    );
+  }
 }
 
 function toOrder(row: OrderRow): Order {
@@ -121,6 +135,7 @@ function toOrder(row: OrderRow): Order {
     status: row.status,
     paymentId: row.payment_id,
     declineCode: row.decline_code,
+    failureCode: row.failure_code,
     createdAt: row.created_at,
   };
 }

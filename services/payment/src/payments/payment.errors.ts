@@ -1,5 +1,8 @@
 import { GrpcStatus, grpcError, type GrpcErrorPayload } from '@checkout-lab/contracts';
 
+/** DI token of payment's pino logger. */
+export const PAYMENT_LOGGER = Symbol('payment.logger');
+
 /** The dependencies whose failure payment reports to its caller by name. */
 export type Dependency = 'billing-address' | 'stripe' | 'payment-db';
 
@@ -22,6 +25,25 @@ export class BillingAddressMissingError extends Error {
   override readonly name = 'BillingAddressMissingError';
   constructor() {
     super('the user has no billing address on file');
+  }
+}
+
+/**
+ * Stripe refused the request for good (it would refuse a retry too): the payment method does not
+ * exist (`payment_method_invalid`), or another invalid_request_error (`payment_rejected`).
+ */
+export class PaymentRejectedError extends Error {
+  override readonly name = 'PaymentRejectedError';
+  constructor(
+    readonly reason: 'payment_method_invalid' | 'payment_rejected',
+    /** Stripe's error code, e.g. `resource_missing`; never its message (it can quote parameters). */
+    readonly stripeCode: string | undefined,
+  ) {
+    super(
+      reason === 'payment_method_invalid'
+        ? 'the payment provider does not know this payment method'
+        : `the payment provider rejected the request${stripeCode ? ` (${stripeCode})` : ''}`,
+    );
   }
 }
 
@@ -70,7 +92,12 @@ export function toGrpcError(error: unknown): GrpcErrorPayload {
   if (error instanceof BillingAddressMissingError) {
     return grpcError(GrpcStatus.FAILED_PRECONDITION, error.message, { reason: 'billing_address_missing' });
   }
-  if (error instanceof InvalidPaymentRequestError) return grpcError(GrpcStatus.INVALID_ARGUMENT, error.message);
+  if (error instanceof PaymentRejectedError) {
+    return grpcError(GrpcStatus.FAILED_PRECONDITION, error.message, { reason: error.reason });
+  }
+  if (error instanceof InvalidPaymentRequestError) {
+    return grpcError(GrpcStatus.INVALID_ARGUMENT, error.message, { reason: 'invalid_argument' });
+  }
   if (error instanceof IdempotencyMismatchError) {
     return grpcError(GrpcStatus.FAILED_PRECONDITION, error.message, { reason: 'idempotency_mismatch' });
   }

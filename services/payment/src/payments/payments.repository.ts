@@ -16,9 +16,11 @@ export interface Payment {
   status: PaymentStatus;
   declineCode: string | null;
   stripePaymentIntentId: string | null;
+  /** Set once, before the PaymentIntent request: every attempt of this payment charges this PaymentMethod. */
+  stripePaymentMethodId: string | null;
 }
 
-export type NewPayment = Omit<Payment, 'id' | 'status' | 'declineCode' | 'stripePaymentIntentId'>;
+export type NewPayment = Omit<Payment, 'id' | 'status' | 'declineCode' | 'stripePaymentIntentId' | 'stripePaymentMethodId'>;
 
 interface PaymentRow {
   id: string;
@@ -32,10 +34,11 @@ interface PaymentRow {
   status: PaymentStatus;
   decline_code: string | null;
   stripe_payment_intent_id: string | null;
+  stripe_payment_method_id: string | null;
 }
 
 const COLUMNS =
-  'id, idempotency_key, request_fingerprint, order_id, user_id, amount_cents, currency, payment_method, status, decline_code, stripe_payment_intent_id';
+  'id, idempotency_key, request_fingerprint, order_id, user_id, amount_cents, currency, payment_method, status, decline_code, stripe_payment_intent_id, stripe_payment_method_id';
 
 /** Payment's own table, in payment's own database. */
 export class PaymentsRepository {
@@ -63,6 +66,20 @@ export class PaymentsRepository {
       (await this.query<PaymentRow>(`SELECT ${COLUMNS} FROM payments WHERE idempotency_key = $1`, [payment.idempotencyKey]))[0];
     if (!row) throw new Error('payment vanished between insert and select');
     return toPayment(row);
+  }
+
+  /**
+   * Records the PaymentMethod this payment charges, unless one is recorded already; returns the
+   * one that holds (a concurrent attempt may have won), which every attempt then uses.
+   */
+  async pinPaymentMethod(id: string, stripePaymentMethodId: string): Promise<string> {
+    const [row] = await this.query<{ stripe_payment_method_id: string }>(
+      `UPDATE payments SET stripe_payment_method_id = COALESCE(stripe_payment_method_id, $2), updated_at = now()
+        WHERE id = $1 RETURNING stripe_payment_method_id`,
+      [id, stripePaymentMethodId],
+    );
+    if (!row) throw new Error('payment vanished before its payment method was recorded');
+    return row.stripe_payment_method_id;
   }
 
   async markSucceeded(id: string, stripePaymentIntentId: string): Promise<void> {
@@ -108,5 +125,6 @@ function toPayment(row: PaymentRow): Payment {
     status: row.status,
     declineCode: row.decline_code,
     stripePaymentIntentId: row.stripe_payment_intent_id,
+    stripePaymentMethodId: row.stripe_payment_method_id,
   };
 }

@@ -72,12 +72,23 @@ export class PaymentsService {
         break;
     }
 
-    const billing = await this.billing.getBillingDetails(request.userId);
+    // The PaymentMethod is fixed before the first PaymentIntent request, so every retry sends
+    // Stripe the same parameters under the same key: a replay, never a second charge, even if the
+    // billing address changed in between.
+    let paymentMethodId = payment.stripePaymentMethodId;
+    if (!paymentMethodId) {
+      const billing = await this.billing.getBillingDetails(request.userId);
+      const prepared = await this.gateway.preparePaymentMethod({
+        paymentMethod: request.paymentMethod,
+        billing,
+        idempotencyKey: request.idempotencyKey,
+      });
+      paymentMethodId = await this.payments.pinPaymentMethod(payment.id, prepared);
+    }
     const outcome = await this.gateway.charge({
       amountCents: request.amountCents,
       currency: request.currency,
-      paymentMethod: request.paymentMethod,
-      billing,
+      paymentMethodId,
       orderId: request.orderId,
       idempotencyKey: request.idempotencyKey,
     });
@@ -98,17 +109,42 @@ export class PaymentsService {
   }
 }
 
+/** Longest order or user id payment accepts. */
+const MAX_ID_LENGTH = 200;
+
+/**
+ * Checks every field before anything is stored or sent: wrong types, lengths, NUL and other
+ * control characters (PostgreSQL text cannot hold NUL) are INVALID_ARGUMENT, never INTERNAL.
+ * Messages name the field, never quote its value.
+ */
 function validate(request: AuthorizeRequest__Output): void {
   const problems: string[] = [];
-  if (!request.orderId) problems.push('order_id is required');
-  if (!request.userId) problems.push('user_id is required');
-  if (!Number.isSafeInteger(request.amountCents) || request.amountCents <= 0 || request.amountCents > MAX_AMOUNT_CENTS) {
+  const id = (value: unknown, field: string) => {
+    if (typeof value !== 'string' || value.trim() === '') problems.push(`${field} is required`);
+    else if (value.length > MAX_ID_LENGTH) problems.push(`${field} must be at most ${MAX_ID_LENGTH} characters`);
+    else if (hasControlCharacter(value)) problems.push(`${field} must not contain control characters`);
+  };
+  id(request.orderId, 'order_id');
+  id(request.userId, 'user_id');
+  if (typeof request.amountCents !== 'number' || !Number.isSafeInteger(request.amountCents) || request.amountCents <= 0 || request.amountCents > MAX_AMOUNT_CENTS) {
     problems.push(`amount_cents must be an integer from 1 to ${MAX_AMOUNT_CENTS}`);
   }
-  if (!/^[a-z]{3}$/.test(request.currency)) problems.push('currency must be a lower-case ISO 4217 code');
-  if (!/^(pm|tok)_[A-Za-z0-9_]+$/.test(request.paymentMethod)) problems.push('payment_method must be a Stripe pm_ or tok_ id');
-  if (!request.idempotencyKey || request.idempotencyKey.length > 255) problems.push('idempotency_key must be 1-255 characters');
+  if (typeof request.currency !== 'string' || !/^[a-z]{3}$/.test(request.currency)) problems.push('currency must be a lower-case ISO 4217 code');
+  if (typeof request.paymentMethod !== 'string' || !/^(pm|tok)_[A-Za-z0-9_]{1,100}$/.test(request.paymentMethod)) {
+    problems.push('payment_method must be a Stripe pm_ or tok_ id');
+  }
+  if (typeof request.idempotencyKey !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(request.idempotencyKey)) {
+    problems.push('idempotency_key must be 1-255 printable ASCII characters');
+  }
   if (problems.length) throw new InvalidPaymentRequestError(problems.join('; '));
+}
+
+function hasControlCharacter(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
 }
 
 /** What makes two requests "the same payment" for idempotency. */

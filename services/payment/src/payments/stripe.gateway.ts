@@ -1,15 +1,23 @@
+import { createHash } from 'node:crypto';
 import Stripe from 'stripe';
 import type { BillingDetails } from './billing-address.client';
-import { DependencyTimeoutError, DependencyUnavailableError, PaymentInProgressError } from './payment.errors';
+import { DependencyTimeoutError, DependencyUnavailableError, PaymentInProgressError, PaymentRejectedError } from './payment.errors';
+
+export interface PaymentMethodRequest {
+  /** A Stripe test PaymentMethod (`pm_card_visa`), a card token (`tok_visa`) or a saved PaymentMethod id. */
+  paymentMethod: string;
+  billing: BillingDetails;
+  /** Stripe's idempotency keys for this payment are derived from it. */
+  idempotencyKey: string;
+}
 
 export interface ChargeRequest {
   amountCents: number;
   currency: string;
-  /** A Stripe test PaymentMethod (`pm_card_visa`), a card token (`tok_visa`) or a saved PaymentMethod id. */
-  paymentMethod: string;
-  billing: BillingDetails;
+  /** The PaymentMethod to charge, as preparePaymentMethod returned it. */
+  paymentMethodId: string;
   orderId: string;
-  /** Stripe's idempotency keys for this charge are derived from it. */
+  /** Stripe's idempotency keys for this payment are derived from it. */
   idempotencyKey: string;
 }
 
@@ -19,6 +27,9 @@ export type ChargeOutcome =
 
 /** Port: the payment provider. */
 export abstract class PaymentGateway {
+  /** The PaymentMethod, carrying the billing details, that the charge will use. Charges nothing. */
+  abstract preparePaymentMethod(request: PaymentMethodRequest): Promise<string>;
+  /** Creates and confirms the charge; the same request again (same key, same parameters) never charges twice. */
   abstract charge(request: ChargeRequest): Promise<ChargeOutcome>;
 }
 
@@ -46,19 +57,26 @@ export class StripePaymentGateway extends PaymentGateway {
     });
   }
 
+  async preparePaymentMethod(request: PaymentMethodRequest): Promise<string> {
+    try {
+      return await this.paymentMethodWithBilling(request);
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+
   async charge(request: ChargeRequest): Promise<ChargeOutcome> {
     try {
-      const paymentMethod = await this.paymentMethodWithBilling(request);
       const intent = await this.stripe.paymentIntents.create(
         {
           amount: request.amountCents,
           currency: request.currency,
-          payment_method: paymentMethod,
+          payment_method: request.paymentMethodId,
           automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
           confirm: true,
           metadata: { order_id: request.orderId },
         },
-        { idempotencyKey: `${request.idempotencyKey}:pi` },
+        { idempotencyKey: stripeIdempotencyKey(request.idempotencyKey, 'pi') },
       );
       if (intent.status !== 'succeeded') {
         // requires_action (3-D Secure) cannot be completed server-side: treat as a decline.
@@ -78,32 +96,47 @@ export class StripePaymentGateway extends PaymentGateway {
     }
   }
 
-  /** Test PaymentMethods (`pm_card_<brand>`) and tokens become a PaymentMethod carrying the billing details. */
-  private async paymentMethodWithBilling(request: ChargeRequest): Promise<string> {
+  /**
+   * Test PaymentMethods (`pm_card_<brand>`) and tokens become a PaymentMethod carrying the billing
+   * details. Its idempotency key includes a fingerprint of those parameters: a retry after the
+   * user changed their address creates another PaymentMethod (which charges nothing) instead of
+   * failing forever with Stripe's idempotency_error.
+   */
+  private async paymentMethodWithBilling(request: PaymentMethodRequest): Promise<string> {
     const token = cardToken(request.paymentMethod);
     if (!token) return request.paymentMethod;
     const { billing } = request;
-    const created = await this.stripe.paymentMethods.create(
-      {
-        type: 'card',
-        card: { token },
-        billing_details: {
-          name: billing.name,
-          email: billing.email || undefined,
-          address: {
-            line1: billing.line1,
-            line2: billing.line2 || undefined,
-            city: billing.city,
-            state: billing.state || undefined,
-            postal_code: billing.postalCode,
-            country: billing.country,
-          },
+    const params: Stripe.PaymentMethodCreateParams = {
+      type: 'card',
+      card: { token },
+      billing_details: {
+        name: billing.name,
+        email: billing.email || undefined,
+        address: {
+          line1: billing.line1,
+          line2: billing.line2 || undefined,
+          city: billing.city,
+          state: billing.state || undefined,
+          postal_code: billing.postalCode,
+          country: billing.country,
         },
       },
-      { idempotencyKey: `${request.idempotencyKey}:pm` },
-    );
+    };
+    const fingerprint = createHash('sha256').update(JSON.stringify(params)).digest('hex').slice(0, 16);
+    const created = await this.stripe.paymentMethods.create(params, {
+      idempotencyKey: stripeIdempotencyKey(request.idempotencyKey, `pm:${fingerprint}`),
+    });
     return created.id;
   }
+}
+
+/**
+ * Stripe's idempotency key for one step of a payment: `<checkout key>:<step>`, or, when that
+ * would pass Stripe's 255 characters, the SHA-256 of the checkout key in its place.
+ */
+export function stripeIdempotencyKey(checkoutKey: string, step: string): string {
+  const plain = `${checkoutKey}:${step}`;
+  return plain.length <= 255 ? plain : `${createHash('sha256').update(checkoutKey).digest('hex')}:${step}`;
 }
 
 /** `pm_card_visa` → `tok_visa` (Stripe names its test PaymentMethods after its test tokens). */
@@ -122,6 +155,12 @@ function translate(error: unknown): Error {
   if (error instanceof Stripe.errors.StripeIdempotencyError) {
     if (error.code === 'idempotency_key_in_use') return new PaymentInProgressError();
     return new DependencyUnavailableError('stripe', 'refused the idempotency key (a concurrent or changed retry)');
+  }
+  if (error instanceof Stripe.errors.StripeInvalidRequestError) {
+    // A 4xx about the request itself: the same request will always fail, so it is final.
+    const aboutPaymentMethod =
+      error.code === 'resource_missing' && /payment_method|token/.test(error.param ?? '');
+    return new PaymentRejectedError(aboutPaymentMethod ? 'payment_method_invalid' : 'payment_rejected', error.code);
   }
   if (error instanceof Stripe.errors.StripeError) {
     return new DependencyUnavailableError('stripe', `rejected the request (${error.type})`);
