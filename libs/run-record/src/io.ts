@@ -59,12 +59,13 @@ export function writeRunRecord(dir: string, record: RunRecord): void {
     [RUN_FILES.telemetry, telemetryHealthSchema, record.telemetry],
     [RUN_FILES.meta, runMetaSchema, record.meta],
   ];
+  // Every file is checked before any is written: a record that would not read back writes nothing.
   for (const [name, schema, value] of files) {
     if (value === undefined) continue;
     const checked = schema.safeParse(value);
     if (!checked.success) throw new RunRecordError(`${path.join(dir, name)}: refusing to write invalid content: ${describeIssues(checked.error)}`);
-    writeJsonAtomic(path.join(dir, name), value);
   }
+  for (const [name, , value] of files) if (value !== undefined) writeJsonAtomic(path.join(dir, name), value);
 }
 
 export function writeExperimentInfo(dir: string, info: ExperimentInfo): void {

@@ -19,7 +19,7 @@ import { lowerPriority, ServiceProcess, TELEMETRY_PRELOAD } from './service-proc
  * open-model driver that starts iterations late measures a lighter load). Its own CPU use is
  * small, so the services lose little.
  */
-export const STACK_NICE = 5;
+export const STACK_NICE = 10;
 
 export interface StackEndpoints {
   cart: string;
@@ -116,6 +116,7 @@ export class Stack {
           })
         ).billing;
     if (!settings.external.billingDatabaseUrl) this.billingServer = this.postgres[this.postgres.length - 1];
+    await this.isolate(); // the seed and the backfill already run with the legacy server on its own CPU
     await seedBilling(billingDb, settings.seed);
     const dynamoEnv = options.dynamodb ? await this.prepareDynamo(billingDb) : undefined;
     const traces = settings.external.otlpEndpoint ?? (await this.startTraceReceiver());
@@ -288,6 +289,7 @@ export class Stack {
     if (!settings.external.dynamoEndpoint) this.say('starting dynalite (DynamoDB) …');
     const dynamo = await startLabDynamo(settings);
     this.dynalite = dynamo.server;
+    await this.isolate();
     const result = await runMigration({ sourceUrl: billingDb, target: dynamo.connection, verify: 'if-copied' });
     if (result.verify && !result.verify.ok) {
       throw new Error(
