@@ -37,7 +37,7 @@ describe('checkout-lab up with BILLING_STORE=dynamodb', () => {
     const pids = [...Object.values(processes.services), ...processes.postgres, processes.dynamodb].filter(
       (p): p is number => typeof p === 'number',
     );
-    expect(pids.length).toBe(7); // stripe double, 3 services, 2 PostgreSQL servers, dynalite
+    expect(pids.length).toBe(8); // stripe double, 3 services, the trace receiver, 2 PostgreSQL servers, dynalite
     expect(pids.filter(isAlive)).toEqual([]);
   });
 });

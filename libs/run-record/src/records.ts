@@ -20,6 +20,8 @@ export const isolationSchema = z.object({
   reason: z.string().optional(),
   /** The nice value of the system under test's processes; the load generator runs at 0, so it keeps its schedule. */
   stackNice: z.number().int().optional(),
+  /** The nice value of the lab process, where the load generator runs (negative when the lab may raise its priority). */
+  generatorNice: z.number().int().optional(),
   /** max_parallel_workers_per_gather of the legacy PostgreSQL: one per CPU beyond the first. */
   legacyParallelWorkersPerGather: z.number().int().optional(),
 });

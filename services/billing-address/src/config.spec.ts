@@ -19,6 +19,7 @@ describe('loadConfig', () => {
 
     expect(config).toEqual({
       grpc: { host: '127.0.0.1', port: 50052 },
+      inject: { lookupDelayMs: 0 },
       metrics: { port: 9466 },
       store: {
         kind: 'sql',
@@ -50,6 +51,7 @@ describe('loadConfig', () => {
 
     expect(config).toEqual({
       grpc: { host: '0.0.0.0', port: 6000 },
+      inject: { lookupDelayMs: 0 },
       metrics: { port: 6001 },
       store: { kind: 'sql', profile: 'indexed', databaseUrl: DATABASE_URL, poolMax: 2, statementTimeoutMs: 250, connectTimeoutMs: 100 },
       logLevel: 'warn',

@@ -105,7 +105,7 @@ export class ServiceProcess {
   }
 }
 
-/** Raises a process's nice value (lowers its priority); best effort, as it only shifts scheduling. */
+/** Sets a process's nice value (a negative one needs root); best effort, as it only shifts scheduling. False when refused. */
 export function lowerPriority(pid: number, nice: number): boolean {
   try {
     setPriority(pid, nice);

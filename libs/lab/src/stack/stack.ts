@@ -21,6 +21,9 @@ import { lowerPriority, ServiceProcess, TELEMETRY_PRELOAD } from './service-proc
  */
 export const STACK_NICE = 10;
 
+/** The lab process (the load generator) asks for this nice value; it gets it as root, else stays at 0. */
+export const GENERATOR_NICE = -10;
+
 export interface StackEndpoints {
   cart: string;
   payment: string;
@@ -149,6 +152,9 @@ export class Stack {
     ];
     const requested = { legacy: legacyCpus, stack: stackCpus ?? (legacyCpus === 'auto' || legacyCpus === 'off' ? legacyCpus : 'the other CPUs') };
     const applied = applyIsolation(plan, legacy, requested);
+    const generatorNice = lowerPriority(process.pid, GENERATOR_NICE) ? GENERATOR_NICE : 0;
+    // The legacy servers run alone on their CPUs, at the normal priority (not the generator's).
+    for (const server of legacy) if (server.pid !== undefined) lowerPriority(server.pid, 0);
     // PostgreSQL's parallel workers only help with CPUs to spare: on a one-CPU legacy server they
     // add overhead, as a DBA sizing that machine would know. One worker per extra CPU.
     let parallelWorkers: number | undefined;
@@ -160,7 +166,7 @@ export class Stack {
         await client.query('SELECT pg_reload_conf()');
       });
     }
-    this.isolation = { ...applied, stackNice: STACK_NICE, ...(parallelWorkers !== undefined ? { legacyParallelWorkersPerGather: parallelWorkers } : {}) };
+    this.isolation = { ...applied, stackNice: STACK_NICE, generatorNice, ...(parallelWorkers !== undefined ? { legacyParallelWorkersPerGather: parallelWorkers } : {}) };
     return this.isolation;
   }
 
