@@ -85,7 +85,7 @@ describe('the built-in driver against a fixed-delay server', () => {
     // its arrival→response p50/p99). The driver must measure that within 1 ms at p50 and p99.
     // On a shared VM a bare node:http client (no driver) cannot always get within 1 ms at p99:
     // wake-ups and loopback add a tail of their own. So each attempt first measures that bare
-    // client at the same rate; when the platform itself misses by > 1 ms, the driver may not add
+    // client at the same rate; when the platform itself misses by > 1 ms (at p50 or p99), the driver may not add
     // more than 1 ms to what the platform gives. Up to 4 attempts; a driver that adds its own
     // delay, or hides waiting (coordinated omission), fails every one.
     const attempts: string[] = [];
@@ -111,7 +111,7 @@ describe('the built-in driver against a fixed-delay server', () => {
         `attempt ${attempt}: driver p50 ${p50.toFixed(3)} ms, p99 ${p99.toFixed(3)} ms; bare node:http client p50 ${bare.p50.toFixed(3)}, ` +
           `p99 ${bare.p99.toFixed(3)} ms; server arrival→response p50 ${seen.serviceP50Ms.toFixed(3)}, p99 ${seen.serviceP99Ms.toFixed(3)} ms`,
       );
-      const p50Ok = Math.abs(p50 - DELAY_MS) <= 1 || Math.abs(p50 - seen.serviceP50Ms) <= 1;
+      const p50Ok = Math.abs(p50 - DELAY_MS) <= 1 || Math.abs(p50 - seen.serviceP50Ms) <= 1 || (bare.p50 - DELAY_MS > 1 && p50 - bare.p50 <= 1);
       const p99Ok = Math.abs(p99 - DELAY_MS) <= 1 || Math.abs(p99 - seen.serviceP99Ms) <= 1 || (bare.p99 - DELAY_MS > 1 && p99 - bare.p99 <= 1);
       if (p50Ok && p99Ok) {
         process.stdout.write(`latency accuracy: ${attempts.at(-1)}\n`);

@@ -24,7 +24,7 @@ function readReport(out: string): ReportJson {
 
 /** The whole main job, shortened: `checkout-lab experiment --quick` on real servers, as a user runs it. */
 describe('checkout-lab experiment --quick', () => {
-  it('runs two variants interleaved, three times each, and writes report.html, report.md and report.json with a verdict', async () => {
+  it('runs two variants interleaved, four times each, and writes report.html, report.md and report.json with a verdict', async () => {
     const out = path.join(labRoot('checkout-lab-experiment-'), 'out');
     const lab = spawnLab(['experiment', 'swiftcart', '--quick', '--out', out], { ...(await labPorts()), LAB_DATA_DIR: path.join(out, '..', 'lab') });
     const code = await lab.exited;
@@ -35,14 +35,14 @@ describe('checkout-lab experiment --quick', () => {
     const report = readReport(out);
 
     expect(report.variants.map((v) => v.name)).toEqual(['legacy-sql', 'indexed-sql']);
-    for (const variant of report.variants) expect(variant.runs).toHaveLength(3);
+    for (const variant of report.variants) expect(variant.runs).toHaveLength(4);
     const payment = report.comparisons.find((c) => c.metric === 'payment_mean_ms');
     expect(payment).toMatchObject({ baseline: 'legacy-sql', candidate: 'indexed-sql' });
     // The index removes a sequential scan from every checkout: a change this design must detect.
     expect(payment?.verdict).toBe('improved');
     // On Linux with 2+ CPUs the legacy server ran on a CPU of its own, recorded per run.
     if (process.platform === 'linux' && cpus().length >= 2) {
-      expect(report.provenance.isolation).toHaveLength(6);
+      expect(report.provenance.isolation).toHaveLength(8);
       for (const i of report.provenance.isolation) {
         expect(i.applied).toBe(true);
         expect(i.legacy_cpus).not.toEqual(i.stack_cpus);
@@ -51,7 +51,7 @@ describe('checkout-lab experiment --quick', () => {
 
     // Every run directory holds what the report was built from.
     const runs = readdirSync(path.join(out, 'runs')).sort();
-    expect(runs).toEqual(['01-legacy-sql-r1', '02-indexed-sql-r1', '03-legacy-sql-r2', '04-indexed-sql-r2', '05-legacy-sql-r3', '06-indexed-sql-r3']);
+    expect(runs).toEqual(['01-legacy-sql-r1', '02-indexed-sql-r1', '03-legacy-sql-r2', '04-indexed-sql-r2', '05-legacy-sql-r3', '06-indexed-sql-r3', '07-legacy-sql-r4', '08-indexed-sql-r4']);
     for (const run of runs) {
       for (const file of ['run.json', 'summary.json', 'database.json', 'host.json', 'telemetry.json']) expect(existsSync(path.join(out, 'runs', run, file))).toBe(true);
       expect(readdirSync(path.join(out, 'runs', run, 'spans')).length).toBeGreaterThan(0);

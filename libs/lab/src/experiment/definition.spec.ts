@@ -39,7 +39,7 @@ describe('experiment definitions', () => {
     }
   });
 
-  it('swiftcart compares legacy SQL (the baseline) with DynamoDB and indexed SQL; --quick keeps two variants and three repetitions', () => {
+  it('swiftcart compares legacy SQL (the baseline) with DynamoDB and indexed SQL; --quick keeps two variants and four repetitions', () => {
     const full = loadExperiment('swiftcart');
     expect(full.baseline).toBe('legacy-sql');
     expect(full.variants.map((v) => [v.name, v.settings.billingStore, v.settings.sqlProfile])).toEqual([
@@ -51,7 +51,7 @@ describe('experiment definitions', () => {
     expect(full.variants.every((v) => v.settings.billingPoolMax === full.variants[0]?.settings.billingPoolMax)).toBe(true);
     const quick = loadExperiment('swiftcart', { quick: true });
     expect(quick.variants).toHaveLength(2);
-    expect(quick.repetitions).toBe(3);
+    expect(quick.repetitions).toBe(4);
   });
 
   it('names every field problem of a bad definition in one error', () => {
@@ -119,6 +119,8 @@ describe('experiment definitions', () => {
       'indexed-sql#2',
       'legacy-sql#3',
       'indexed-sql#3',
+      'legacy-sql#4',
+      'indexed-sql#4',
     ]);
     expect(new Set(runs.map((r) => r.runId)).size).toBe(runs.length);
     expect(runs[1]?.dir).toBe('/out/runs/02-indexed-sql-r1');
