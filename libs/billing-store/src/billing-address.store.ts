@@ -29,8 +29,13 @@ export abstract class BillingAddressStore {
   abstract readonly kind: 'sql' | 'dynamodb';
   /** The variant of the backing store, for reports and spans: `legacy` | `indexed` for sql. */
   abstract readonly profile: string;
-  /** The user's current address: the latest (by `updatedAt`) of their default addresses; null if none. */
-  abstract getCurrent(userId: string): Promise<BillingAddress | null>;
+  /**
+   * The user's current address: the latest (by `updatedAt`) of their default addresses; null if none.
+   * `signal`: the caller's cancellation. A lookup whose caller has gone by the time the store could
+   * run it is dropped (BillingStoreCancelledError) instead of spending the server on an answer
+   * nobody reads.
+   */
+  abstract getCurrent(userId: string, options?: { signal?: AbortSignal }): Promise<BillingAddress | null>;
   /** Creates or replaces the address with `input.addressId`; returns it as stored. */
   abstract put(input: BillingAddressInput): Promise<BillingAddress>;
   /** Releases connections; the store is unusable afterwards. Safe to call twice. */

@@ -17,6 +17,9 @@ export class BillingStoreUnavailableError extends BillingStoreError {}
 /** The store was too slow: a statement timed out, or no pooled connection came free in time. */
 export class BillingStoreTimeoutError extends BillingStoreError {}
 
+/** The caller gave up (its gRPC deadline passed, or it cancelled) before the store was asked: nothing was run. */
+export class BillingStoreCancelledError extends BillingStoreError {}
+
 /** The input broke a rule; `field` names the offending field (the message never quotes its value). */
 export class InvalidBillingAddressError extends BillingStoreError {
   constructor(

@@ -1,7 +1,7 @@
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient, type NativeAttributeValue } from '@aws-sdk/lib-dynamodb';
 import { BillingAddressStore, validateBillingAddressInput, validateUserId } from './billing-address.store';
 import type { BillingAddress, BillingAddressInput } from './billing-address.store';
-import { BillingStoreUnavailableError } from './billing-store.errors';
+import { BillingStoreCancelledError, BillingStoreUnavailableError } from './billing-store.errors';
 import {
   createDynamoClient,
   fromBillingItem,
@@ -34,8 +34,10 @@ export class DynamoBillingAddressStore extends BillingAddressStore {
     this.client = createDynamoClient(connection);
   }
 
-  async getCurrent(userId: string): Promise<BillingAddress | null> {
+  async getCurrent(userId: string, options: { signal?: AbortSignal } = {}): Promise<BillingAddress | null> {
     validateUserId(userId);
+    // A key lookup does not queue on the server; a caller that has already gone gets nothing sent.
+    if (options.signal?.aborted) throw new BillingStoreCancelledError('the caller gave up before the lookup started');
     let current: BillingAddress | null = null;
     let start: Record<string, NativeAttributeValue> | undefined;
     do {

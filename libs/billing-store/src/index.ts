@@ -4,6 +4,7 @@ export {
   BillingStoreError,
   BillingStoreUnavailableError,
   BillingStoreTimeoutError,
+  BillingStoreCancelledError,
   InvalidBillingAddressError,
   AddressOwnedByAnotherUserError,
 } from './billing-store.errors';

@@ -4,6 +4,7 @@ import { freePort } from '@checkout-lab/embedded';
 import { describeBillingAddressStoreContract } from './billing-address-store.contract';
 import type { BillingAddressInput } from './billing-address.store';
 import {
+  BillingStoreCancelledError,
   BillingStoreError,
   BillingStoreTimeoutError,
   BillingStoreUnavailableError,
@@ -123,6 +124,29 @@ describe('PostgresBillingAddressStore', () => {
 
     expect(starved).toBeInstanceOf(BillingStoreTimeoutError);
     await expect(holding).resolves.toMatchObject({ addressId: 'addr-busy' });
+    await store.close();
+  });
+
+  it('drops a lookup whose caller gave up while it waited for a connection, without running it', async () => {
+    const store = new PostgresBillingAddressStore({ connectionString: url, profile: 'legacy', poolMax: 1, statementTimeoutMs: 5000 });
+    await store.put(input('addr-gone'));
+    await admin.query('BEGIN');
+    await admin.query('LOCK TABLE billing_addresses IN ACCESS EXCLUSIVE MODE');
+    // The first lookup holds the pool's only connection while it waits on the lock...
+    const holding = store.getCurrent('user-sql');
+    // ...the second waits for that connection, and its caller gives up meanwhile.
+    const caller = new AbortController();
+    const abandoned = store.getCurrent('user-sql', { signal: caller.signal }).catch((caught: unknown) => caught);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    caller.abort();
+    await admin.query('ROLLBACK');
+
+    expect(await abandoned).toBeInstanceOf(BillingStoreCancelledError);
+    await expect(holding).resolves.toMatchObject({ addressId: 'addr-gone' });
+    // A caller that has already gone never takes a connection; a live one is served as before.
+    const gone = AbortSignal.abort();
+    await expect(store.getCurrent('user-sql', { signal: gone })).rejects.toBeInstanceOf(BillingStoreCancelledError);
+    await expect(store.getCurrent('user-sql', { signal: new AbortController().signal })).resolves.toMatchObject({ addressId: 'addr-gone' });
     await store.close();
   });
 

@@ -2,7 +2,14 @@ import type { Pool } from 'pg';
 import { createPool } from '@checkout-lab/database';
 import { BillingAddressStore, validateBillingAddressInput, validateUserId } from './billing-address.store';
 import type { BillingAddress, BillingAddressInput } from './billing-address.store';
-import { AddressOwnedByAnotherUserError, BillingStoreError, BillingStoreTimeoutError, BillingStoreUnavailableError, UNREACHABLE_CODES } from './billing-store.errors';
+import {
+  AddressOwnedByAnotherUserError,
+  BillingStoreCancelledError,
+  BillingStoreError,
+  BillingStoreTimeoutError,
+  BillingStoreUnavailableError,
+  UNREACHABLE_CODES,
+} from './billing-store.errors';
 
 /** The SQL profiles: the legacy schema as it was, or with the index a DBA would add. */
 export const SQL_PROFILES = ['legacy', 'indexed'] as const;
@@ -86,9 +93,9 @@ export class PostgresBillingAddressStore extends BillingAddressStore {
     });
   }
 
-  async getCurrent(userId: string): Promise<BillingAddress | null> {
+  async getCurrent(userId: string, options: { signal?: AbortSignal } = {}): Promise<BillingAddress | null> {
     validateUserId(userId);
-    const { rows } = await this.query<BillingAddressRow>(BILLING_LOOKUP_SQL, [userId]);
+    const { rows } = await this.query<BillingAddressRow>(BILLING_LOOKUP_SQL, [userId], options.signal);
     return rows[0] ? toBillingAddress(rows[0]) : null;
   }
 
@@ -116,10 +123,20 @@ export class PostgresBillingAddressStore extends BillingAddressStore {
     return this.closing;
   }
 
-  private async query<R extends object>(text: string, values: unknown[]): Promise<{ rows: R[] }> {
+  private async query<R extends object>(text: string, values: unknown[], signal?: AbortSignal): Promise<{ rows: R[] }> {
     if (this.closing) throw new BillingStoreUnavailableError('billing store is closed');
     try {
-      return await this.pool.query<R & Record<string, unknown>>(text, values);
+      if (!signal) return await this.pool.query<R & Record<string, unknown>>(text, values);
+      // With a caller's signal: take a connection, then look again. The wait for a connection is
+      // where a slow server's queue builds; a caller that gave up meanwhile gets nothing run.
+      if (signal.aborted) throw new BillingStoreCancelledError('the caller gave up before the lookup started');
+      const client = await this.pool.connect();
+      try {
+        if (signal.aborted) throw new BillingStoreCancelledError('the caller gave up while the lookup waited for a connection');
+        return await client.query<R & Record<string, unknown>>(text, values);
+      } finally {
+        client.release();
+      }
     } catch (error) {
       throw toBillingStoreError(error);
     }

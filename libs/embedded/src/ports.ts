@@ -31,3 +31,13 @@ export async function waitUntil(
   }
   throw new Error(`${what} was not ready within ${Math.round(timeoutMs / 1000)} s`);
 }
+
+/** True when something already listens on 127.0.0.1:`port` (another lab, a server of the user's). */
+export function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRINUSE' || error.code === 'EACCES'));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(false)));
+  });
+}

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { env, parseEnv } from '@checkout-lab/config';
 import { parseIsolationRequest } from './stack/cpu-isolation';
+import { parseCpuQuota } from './stack/cpu-quota';
 import { REPO_ROOT } from './stack/service-process';
 
 const schema = z
@@ -30,12 +31,19 @@ const schema = z
     /** CPU isolation of the legacy billing server (see stack/cpu-isolation.ts): auto, off, or a CPU list. */
     LAB_LEGACY_CPUS: z.string().default('auto'),
     LAB_STACK_CPUS: z.string().optional(),
+    /** A CPU quota for the legacy billing PostgreSQL (see stack/cpu-quota.ts): off, or a fraction of one CPU. */
+    LAB_LEGACY_CPU_QUOTA: z.string().default('off'),
   })
   .superRefine((e, context) => {
     try {
       parseIsolationRequest(e.LAB_LEGACY_CPUS, e.LAB_STACK_CPUS);
     } catch (error) {
       context.addIssue({ code: 'custom', path: ['LAB_LEGACY_CPUS'], message: error instanceof Error ? error.message : String(error) });
+    }
+    try {
+      parseCpuQuota(e.LAB_LEGACY_CPU_QUOTA);
+    } catch (error) {
+      context.addIssue({ code: 'custom', path: ['LAB_LEGACY_CPU_QUOTA'], message: error instanceof Error ? error.message : String(error) });
     }
   })
   .transform((e) => ({
@@ -58,7 +66,11 @@ const schema = z
     dynamoTable: e.DYNAMODB_TABLE,
     sqlProfile: e.BILLING_SQL_PROFILE,
     /** Where the legacy billing server and the rest of the stack run (CPU affinity). */
-    isolation: { legacyCpus: e.LAB_LEGACY_CPUS, ...(e.LAB_STACK_CPUS !== undefined ? { stackCpus: e.LAB_STACK_CPUS } : {}) },
+    isolation: {
+      legacyCpus: e.LAB_LEGACY_CPUS,
+      ...(e.LAB_STACK_CPUS !== undefined ? { stackCpus: e.LAB_STACK_CPUS } : {}),
+      legacyCpuQuota: e.LAB_LEGACY_CPU_QUOTA,
+    },
     /** Servers the user runs elsewhere; the lab starts its own only where these are unset. */
     external: { dynamoEndpoint: e.DYNAMODB_ENDPOINT, databaseUrl: e.DATABASE_URL, billingDatabaseUrl: e.BILLING_DATABASE_URL, stripeApiBase: e.STRIPE_API_BASE, otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT },
   }));

@@ -245,7 +245,18 @@ export interface Report {
     rationale: Record<string, string>;
     sources: string[];
     /** CPU isolation per run: where the legacy billing server and the rest of the stack ran. */
-    isolation: { run_id: string; applied: boolean; legacy_cpus: string | null; stack_cpus: string | null; reason: string | null }[];
+    isolation: {
+      run_id: string;
+      applied: boolean;
+      legacy_cpus: string | null;
+      stack_cpus: string | null;
+      reason: string | null;
+      /** The legacy PostgreSQL's CPU quota as a fraction of one CPU; null when none was asked for or it could not be applied. */
+      legacy_cpu_quota: number | null;
+      legacy_cpu_quota_reason: string | null;
+    }[];
+    /** One sentence on where the legacy server ran, for the pages. */
+    isolation_summary: string;
   };
   jaeger_url: string | null;
 }
@@ -334,13 +345,43 @@ export function analyse(runs: readonly RunData[], options: AnalyseOptions = {}):
         .filter((r) => r.meta.isolation)
         .map((r) => {
           const i = r.meta.isolation as NonNullable<RunData['meta']['isolation']>;
-          return { run_id: r.meta.runId, applied: i.applied, legacy_cpus: i.legacyCpus, stack_cpus: i.stackCpus, reason: i.reason ?? null };
+          const quota = i.legacyCpuQuota;
+          return {
+            run_id: r.meta.runId,
+            applied: i.applied,
+            legacy_cpus: i.legacyCpus,
+            stack_cpus: i.stackCpus,
+            reason: i.reason ?? null,
+            legacy_cpu_quota: quota?.applied ? quota.cpus : null,
+            legacy_cpu_quota_reason: quota && !quota.applied ? (quota.reason ?? null) : null,
+          };
         }),
+      isolation_summary: '',
     },
     jaeger_url: jaegerUrl,
   };
+  report.provenance.isolation_summary = isolationSummary(report.provenance.isolation, runs.length);
   report.summary = plainSummary(report);
   return report;
+}
+
+/** "The legacy billing server ran on CPU 1 with 0.3 of a CPU (cgroup quota), the rest on CPU 0, in 9 of 9 runs." */
+export function isolationSummary(isolation: Report['provenance']['isolation'], runCount: number): string {
+  if (isolation.length === 0) return `No CPU isolation was recorded for the ${runCount} run(s): the legacy billing server may have shared the CPUs with everything else.`;
+  const groups = new Map<string, number>();
+  for (const i of isolation) {
+    const where = i.applied ? `on CPU ${i.legacy_cpus ?? '?'}` : `on every CPU, not isolated (${i.reason ?? 'no reason recorded'})`;
+    const quota =
+      i.legacy_cpu_quota !== null
+        ? ` with ${i.legacy_cpu_quota} of a CPU (cgroup quota)`
+        : i.legacy_cpu_quota_reason
+          ? ` without its CPU quota (${i.legacy_cpu_quota_reason})`
+          : '';
+    const rest = i.applied ? `, the rest of the stack and the load generator on CPU ${i.stack_cpus ?? '?'}` : '';
+    const key = `${where}${quota}${rest}`;
+    groups.set(key, (groups.get(key) ?? 0) + 1);
+  }
+  return [...groups].map(([text, n]) => `The legacy billing server ran ${text}, in ${n} of ${runCount} runs.`).join(' ');
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -291,6 +291,7 @@ function provenanceSection(report: Report): string {
 <tr><th>node</th><td><code>${h(stringify(p.node))}</code></td></tr>
 <tr><th>percentiles</th><td>${h(report.statistics.percentile_method)}</td></tr>
 <tr><th>intervals</th><td>${h(report.statistics.interval_method)}</td></tr>
+<tr><th>CPU isolation</th><td>${h(p.isolation_summary)}</td></tr>
 <tr><th>runs read from</th><td>${p.sources.map((s) => `<code>${h(s)}</code>`).join('<br>')}</td></tr>
 </tbody></table>
 <h3>Variant settings</h3><table><thead><tr><th>variant</th><th>description</th><th>settings</th></tr></thead><tbody>${settings}</tbody></table>

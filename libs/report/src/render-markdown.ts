@@ -65,7 +65,7 @@ export function renderMarkdown(report: Report): string {
   out.push('## Load validity', '');
   out.push(`${report.validity.valid_runs} of ${report.validity.runs} runs valid.`);
   for (const r of report.validity.invalid) out.push(`- \`${md(r.run_id)}\`: ${md(r.reason)}`);
-  out.push('');
+  out.push('', md(report.provenance.isolation_summary), '');
   out.push(
     `_Estimated conversion is a model (patience log-normal, median ${report.conversion_model.patienceMedianMs} ms, σ ${report.conversion_model.patienceSigma}); see report.html for its assumptions._`,
     '',

@@ -7,6 +7,21 @@ import { z } from 'zod';
  */
 
 /** Where the stack's processes ran (CPU affinity), as applied for a run. */
+/** The legacy server's CPU quota (cgroup CFS bandwidth), on top of its CPU affinity. */
+export const cpuQuotaSchema = z.object({
+  /** What was asked for: 'off' or a fraction of one CPU, as written. */
+  requested: z.string(),
+  applied: z.boolean(),
+  /** The CPU time the legacy server got, as a fraction of one CPU (null when not applied). */
+  cpus: z.number().positive().nullable(),
+  /** e.g. "cgroup v1 cpu.cfs_quota_us 3000 per 10000 µs". */
+  mechanism: z.string().optional(),
+  /** The cgroup's path. */
+  group: z.string().optional(),
+  reason: z.string().optional(),
+});
+export type CpuQuota = z.infer<typeof cpuQuotaSchema>;
+
 export const isolationSchema = z.object({
   /** What was asked for: CPU lists per role, or 'off'. */
   requested: z.object({ legacy: z.string(), stack: z.string() }),
@@ -24,6 +39,8 @@ export const isolationSchema = z.object({
   generatorNice: z.number().int().optional(),
   /** max_parallel_workers_per_gather of the legacy PostgreSQL: one per CPU beyond the first. */
   legacyParallelWorkersPerGather: z.number().int().optional(),
+  /** The legacy PostgreSQL's CPU quota, when one was asked for. */
+  legacyCpuQuota: cpuQuotaSchema.optional(),
 });
 export type Isolation = z.infer<typeof isolationSchema>;
 

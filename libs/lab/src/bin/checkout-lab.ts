@@ -1,4 +1,8 @@
 import 'reflect-metadata';
+
+// The AWS SDK warns on Node 20 that SDK releases after January 2027 will need Node 22; the lab pins a
+// release that supports Node 20 (package-lock.json), so the notice only buries the progress lines.
+process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '@checkout-lab/config';
 import { registerLoad } from '../commands/load';

@@ -52,6 +52,8 @@ const settingsSchema = z
     legacyCpus: z.string().regex(/^(auto|off|\d+(-\d+)?(,\d+(-\d+)?)*)$/, 'must be auto, off or a CPU list such as 1 or 2-3'),
     /** The CPUs of the rest of the stack, with a legacyCpus list (default: the CPUs legacyCpus leaves). */
     stackCpus: z.string().regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'must be a CPU list such as 0 or 0-2'),
+    /** A CPU quota for the legacy billing PostgreSQL, as a fraction of one CPU (e.g. 0.3), or 'off' (default: LAB_LEGACY_CPU_QUOTA). */
+    legacyCpuQuota: z.union([z.number().min(0.01).max(64), z.literal('off')]),
   })
   .partial()
   .strict();

@@ -46,13 +46,16 @@ export class LabExperimentParts implements ExperimentParts {
     const sqlProfile = variant.settings.sqlProfile ?? 'legacy';
     const startedAt = new Date();
 
-    // Pin before the services start: they inherit the lab's CPUs.
+    // The services start up on every CPU (the legacy server is idle between runs); the isolation
+    // then pins the whole tree, before the warm-up and the load.
+    this.say(`  restarting the services (${describeSettings(variant.settings)}) …`);
+    stack.releaseForStartup();
+    const endpoints = await stack.startServices({ billingStore, sqlProfile, env: variantEnvironment(variant.settings) });
     const isolation = await stack.isolate({
       ...(variant.settings.legacyCpus !== undefined ? { legacyCpus: variant.settings.legacyCpus } : {}),
       ...(variant.settings.stackCpus !== undefined ? { stackCpus: variant.settings.stackCpus } : {}),
+      ...(variant.settings.legacyCpuQuota !== undefined ? { legacyCpuQuota: String(variant.settings.legacyCpuQuota) } : {}),
     });
-    this.say(`  restarting the services (${describeSettings(variant.settings)}) …`);
-    const endpoints = await stack.startServices({ billingStore, sqlProfile, env: variantEnvironment(variant.settings) });
     const billingDb = stack.billingDatabaseUrl as string;
     const loadEnv = { ...experiment.load.env, SEED_USERS: String(experiment.seed.users), VARIANT: variant.name };
     try {
@@ -60,7 +63,8 @@ export class LabExperimentParts implements ExperimentParts {
       this.say(`  warm-up: ${experiment.warmup.rate}/s for ${experiment.warmup.duration / 1000} s`);
       await runScenario(warmupOptions(experiment.warmup), {
         baseUrl: endpoints.cart,
-        env: { ...loadEnv, RUN_ID: `${run.runId}-warmup` },
+        // No think time: the warm-up exercises the code paths and pools, and ends when its last flow does.
+        env: { ...loadEnv, THINK_TIME_MEAN_S: '0', RUN_ID: `${run.runId}-warmup` },
         otlp: endpoints.traces,
         scenarioName: 'warmup',
         isStdOutTTY: false,

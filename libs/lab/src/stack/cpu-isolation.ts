@@ -11,9 +11,10 @@ import type { Isolation } from '@checkout-lab/run-record';
  * unrelated steps or the generator's schedule.
  *
  * Mechanism: CPU affinity (`taskset`, util-linux; no root needed for one's own processes). The
- * lab pins itself to the stack's CPUs before it starts anything, so every process it spawns
- * inherits them, then pins each legacy server's process tree (all threads, and the backends
- * PostgreSQL forks later inherit it) to the legacy CPUs.
+ * servers start and the data loads on every CPU; before the measured runs the lab pins its own
+ * process tree to the stack's CPUs (the services it spawns later inherit them), then each legacy
+ * server's process tree (all threads, and the backends PostgreSQL forks later inherit it) to the
+ * legacy CPUs. A CPU quota on top (cpu-quota.ts) makes the legacy server smaller than a CPU.
  *
  * `LAB_LEGACY_CPUS`: `auto` (default: the last CPU for the legacy server, the rest for the stack,
  * on Linux with ≥ 2 CPUs), `off`, or a CPU list such as `1` or `2-3` (the stack then gets the
@@ -109,12 +110,13 @@ export function applyIsolation(
   const legacyProcesses = legacy.map((l) => l.name);
   if ('off' in plan) return { requested, applied: false, legacyCpus: null, stackCpus: null, legacyProcesses, reason: plan.off };
   try {
-    for (const pid of labPids) pinProcess(pid, plan.stack);
+    // The lab's whole tree first (the app PostgreSQL, the receiver, anything started unpinned), then the legacy trees onto their own CPUs.
+    for (const pid of labPids) pinProcess(pid, plan.stack, { tree: true });
     for (const server of legacy) if (server.pid !== undefined) pinProcess(server.pid, plan.legacy, { tree: true });
   } catch (error) {
     // Undo what was half applied, so that the run is at least uniformly unpinned.
     const all = cpuListAll();
-    for (const pid of labPids) tryPin(pid, all);
+    for (const pid of labPids) tryPin(pid, all, true);
     for (const server of legacy) if (server.pid !== undefined) tryPin(server.pid, all, true);
     return { requested, applied: false, legacyCpus: null, stackCpus: null, legacyProcesses, reason: error instanceof Error ? error.message : String(error) };
   }
@@ -126,6 +128,11 @@ export function applyIsolation(
     stackCpus: allowedCpus(labPids[0] ?? process.pid),
     legacyProcesses,
   };
+}
+
+/** Lets `pid` (not its children) run on every CPU again; what it spawns next inherits that. Best effort. */
+export function unpinProcess(pid: number): void {
+  tryPin(pid, cpuListAll());
 }
 
 function tryPin(pid: number, cpuList: string, tree = false): void {
@@ -142,7 +149,7 @@ function cpuListAll(): string {
 }
 
 /** Every descendant of `pid`, from /proc (children of children included). */
-function descendants(pid: number): number[] {
+export function descendants(pid: number): number[] {
   const parentOf = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

@@ -1,15 +1,16 @@
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { isServing } from '@checkout-lab/contracts';
-import { startEmbeddedPostgres, type RunningDynalite, type RunningPostgres } from '@checkout-lab/embedded';
+import { portInUse, startEmbeddedPostgres, type RunningDynalite, type RunningPostgres } from '@checkout-lab/embedded';
 import { DYNALITE_CREDENTIALS, startLabDynamo } from '../migrate/lab-dynamo';
 import { mismatchReport, runMigration } from '../migrate/run-migration';
 import { seedBilling } from '../seed';
 import type { LabSettings } from '../settings';
-import type { Isolation } from '@checkout-lab/run-record';
+import type { CpuQuota, Isolation } from '@checkout-lab/run-record';
 import { cpus as osCpus } from 'node:os';
 import { withClient } from '@checkout-lab/database';
-import { applyIsolation, expandCpuList, parseIsolationRequest, planIsolation } from './cpu-isolation';
+import { applyIsolation, descendants, expandCpuList, parseIsolationRequest, planIsolation, unpinProcess } from './cpu-isolation';
+import { applyCpuQuota, parseCpuQuota, releaseCpuQuota, removeStaleQuotaGroups } from './cpu-quota';
 import { lowerPriority, ServiceProcess, TELEMETRY_PRELOAD } from './service-process';
 
 /**
@@ -67,6 +68,14 @@ const ENTRIES = {
  * legacy billing server), the Stripe API double, and the three services, each in its own
  * process. Any server can be replaced by an external one through the settings.
  */
+/** Another lab holds a port this one needs. */
+export class PortsInUseError extends Error {
+  override readonly name = 'PortsInUseError';
+}
+
+/** BatchWriteItem calls in flight when copying into the embedded dynalite (measured: 4 → 16 is ~1.3× faster). */
+const EMBEDDED_BACKFILL_CONCURRENCY = 16;
+
 export class Stack {
   private readonly postgres: RunningPostgres[] = [];
   private readonly processes: ServiceProcess[] = [];
@@ -99,8 +108,10 @@ export class Stack {
    */
   async startInfrastructure(options: { dynamodb: boolean }): Promise<void> {
     const { settings } = this;
-    // Before anything is spawned: every process started from here on inherits the stack's CPUs.
-    await this.isolate();
+    // The servers start and the data loads on every CPU (the DynamoDB copy runs ~1.6× faster so);
+    // the isolation below then pins the whole tree, before any measured load.
+    await this.checkPortsFree(options);
+    removeStaleQuotaGroups(); // left by a lab that was killed
     this.say('starting PostgreSQL (app) …');
     const appDb = settings.external.databaseUrl
       ? { cart: settings.external.databaseUrl, payment: settings.external.databaseUrl }
@@ -119,9 +130,9 @@ export class Stack {
           })
         ).billing;
     if (!settings.external.billingDatabaseUrl) this.billingServer = this.postgres[this.postgres.length - 1];
-    await this.isolate(); // the seed and the backfill already run with the legacy server on its own CPU
     await seedBilling(billingDb, settings.seed);
     const dynamoEnv = options.dynamodb ? await this.prepareDynamo(billingDb) : undefined;
+    if (this.billingServer) await this.settleLegacyServer(billingDb);
     const traces = settings.external.otlpEndpoint ?? (await this.startTraceReceiver());
     this.infra = { appDb, billingDb, dynamoEnv, traces };
     const isolation = await this.isolate();
@@ -134,6 +145,9 @@ export class Stack {
   }
 
   private isolation: Isolation | undefined;
+  /** The cgroup of the legacy server's CPU quota, removed once the server has stopped. */
+  private quotaGroup: string | undefined;
+  private quotaWarned: string | undefined;
 
   /**
    * Pins the lab process (the load driver and the trace receiver run in it, and the services it
@@ -141,7 +155,7 @@ export class Stack {
    * PostgreSQL, when embedded; dynalite) to their own. `override` is a variant's legacyCpus /
    * stackCpus; without it the lab's settings apply. Returns what was applied, for provenance.
    */
-  async isolate(override: { legacyCpus?: string; stackCpus?: string } = {}): Promise<Isolation> {
+  async isolate(override: { legacyCpus?: string; stackCpus?: string; legacyCpuQuota?: string } = {}): Promise<Isolation> {
     const legacyCpus = override.legacyCpus ?? this.settings.isolation.legacyCpus;
     // A variant that names its legacy CPUs names its stack CPUs with them (or takes the rest).
     const stackCpus = override.legacyCpus !== undefined ? override.stackCpus : this.settings.isolation.stackCpus;
@@ -166,8 +180,38 @@ export class Stack {
         await client.query('SELECT pg_reload_conf()');
       });
     }
-    this.isolation = { ...applied, stackNice: STACK_NICE, generatorNice, ...(parallelWorkers !== undefined ? { legacyParallelWorkersPerGather: parallelWorkers } : {}) };
+    // The legacy PostgreSQL's CPU quota: the under-provisioned machine (dynalite stands for a managed service and gets none).
+    const quotaRequest = parseCpuQuota(override.legacyCpuQuota ?? this.settings.isolation.legacyCpuQuota);
+    let legacyCpuQuota: CpuQuota | undefined;
+    if (quotaRequest !== 'off' && this.billingServer?.pid !== undefined) {
+      const tree = [this.billingServer.pid, ...descendants(this.billingServer.pid)];
+      legacyCpuQuota = applyCpuQuota(quotaRequest, tree, { groupName: `checkout-lab-${process.pid}` });
+      if (legacyCpuQuota.group) this.quotaGroup = legacyCpuQuota.group;
+      if (!legacyCpuQuota.applied && this.quotaWarned !== legacyCpuQuota.reason) {
+        this.quotaWarned = legacyCpuQuota.reason;
+        this.say(
+          `WARNING: the legacy server's CPU quota (${quotaRequest} of a CPU) could not be applied (${legacyCpuQuota.reason}): ` +
+            'it runs on a whole CPU, so its lookups are faster than the experiment was tuned for',
+        );
+      }
+    }
+    this.isolation = {
+      ...applied,
+      stackNice: STACK_NICE,
+      generatorNice,
+      ...(parallelWorkers !== undefined ? { legacyParallelWorkersPerGather: parallelWorkers } : {}),
+      ...(legacyCpuQuota ? { legacyCpuQuota } : {}),
+    };
     return this.isolation;
+  }
+
+  /**
+   * Before starting services between runs: the lab may use every CPU again, so the services it
+   * spawns start up on all of them (the legacy server is idle then, and start-up is CPU-bound:
+   * ~2 s of CPU each). `isolate()` pins them to the stack's CPUs before any load.
+   */
+  releaseForStartup(): void {
+    if (this.isolation?.applied) unpinProcess(process.pid);
   }
 
   /** What CPU isolation was last applied. */
@@ -182,10 +226,12 @@ export class Stack {
     const overrides = variant.env ?? {};
     const base = { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: infra.traces };
     let stripe = settings.external.stripeApiBase;
+    let stripeStarted: Promise<void> = Promise.resolve();
     if (!stripe) {
       stripe = `http://127.0.0.1:${settings.ports.stripeDouble}`;
       const stripeUrl = stripe;
-      await this.run('stripe-double', ENTRIES.stripeDouble, { ...base, STRIPE_DOUBLE_PORT: String(settings.ports.stripeDouble), ...overrides }, () =>
+      // Started alongside the services: payment only calls it once a checkout arrives.
+      stripeStarted = this.run('stripe-double', ENTRIES.stripeDouble, { ...base, STRIPE_DOUBLE_PORT: String(settings.ports.stripeDouble), ...overrides }, () =>
         fetch(`${stripeUrl}/v1/payment_intents`).then(() => true),
       );
     }
@@ -194,6 +240,7 @@ export class Stack {
     const cartUrl = `http://127.0.0.1:${settings.ports.cart}`;
     // The three start side by side: none needs another to become ready.
     await Promise.all([
+      stripeStarted,
       this.run(
         'billing-address',
         ENTRIES.billingAddress,
@@ -265,6 +312,55 @@ export class Stack {
     };
   }
 
+  /**
+   * Puts the embedded legacy server in the same state before every experiment, whether its data
+   * was just seeded or reused: vacuumed (so autovacuum does not start a whole-table pass during a
+   * measured run, as it did once after a fresh seed) and its table and indexes in shared buffers
+   * (pg_prewarm; a reused data directory otherwise starts cold, and its first run's scans read
+   * every page from the OS cache).
+   */
+  private async settleLegacyServer(billingDb: string): Promise<void> {
+    this.say('settling the legacy billing server (VACUUM ANALYZE, pg_prewarm) …');
+    await withClient(billingDb, async (client) => {
+      await client.query('VACUUM (ANALYZE) billing_addresses');
+      await client.query('CREATE EXTENSION IF NOT EXISTS pg_prewarm');
+      await client.query(
+        `SELECT pg_prewarm(c.oid::regclass) FROM pg_class c
+          WHERE c.oid = 'billing_addresses'::regclass
+             OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = 'billing_addresses'::regclass)`,
+      );
+    });
+  }
+
+  /**
+   * Refuses to start when a port the lab is about to use is taken: a second lab (an experiment
+   * while `up` runs, another clone) would otherwise talk to the first one's servers and corrupt
+   * both runs.
+   */
+  private async checkPortsFree(options: { dynamodb: boolean }): Promise<void> {
+    const { ports, external } = this.settings;
+    const wanted: [string, number, boolean][] = [
+      ['LAB_APP_PG_PORT', ports.appPostgres, !external.databaseUrl],
+      ['LAB_BILLING_PG_PORT', ports.billingPostgres, !external.billingDatabaseUrl],
+      ['LAB_DYNAMODB_PORT', ports.dynamodb, options.dynamodb && !external.dynamoEndpoint],
+      ['LAB_OTLP_PORT', ports.otlpReceiver, !external.otlpEndpoint],
+      ['STRIPE_DOUBLE_PORT', ports.stripeDouble, !external.stripeApiBase],
+      ['CART_HTTP_PORT', ports.cart, true],
+      ['PAYMENT_GRPC_PORT', ports.payment, true],
+      ['BILLING_GRPC_PORT', ports.billingAddress, true],
+      ['PAYMENT_METRICS_PORT', ports.paymentMetrics, true],
+      ['BILLING_METRICS_PORT', ports.billingMetrics, true],
+    ];
+    const taken: string[] = [];
+    for (const [name, port, used] of wanted) if (used && (await portInUse(port))) taken.push(`${port} (${name})`);
+    if (taken.length) {
+      throw new PortsInUseError(
+        `port${taken.length > 1 ? 's' : ''} ${taken.join(', ')} already in use on 127.0.0.1: is another checkout-lab (up, experiment, a test) running? ` +
+          'Stop it, or give this one other ports through those variables.',
+      );
+    }
+  }
+
   /** The pids of the running services, for host figures. */
   get servicePids(): number[] {
     return this.processes.map((p) => p.pid).filter((pid): pid is number => pid !== undefined);
@@ -284,6 +380,8 @@ export class Stack {
     }
     this.billingServer = undefined;
     this.appServer = undefined;
+    releaseCpuQuota(this.quotaGroup);
+    this.quotaGroup = undefined;
   }
 
   /**
@@ -295,8 +393,13 @@ export class Stack {
     if (!settings.external.dynamoEndpoint) this.say('starting dynalite (DynamoDB) …');
     const dynamo = await startLabDynamo(settings);
     this.dynalite = dynamo.server;
-    await this.isolate();
-    const result = await runMigration({ sourceUrl: billingDb, target: dynamo.connection, verify: 'if-copied' });
+    // 16 batches in flight keep the embedded dynalite (one Node.js thread) busy while the reader pages SQL.
+    const result = await runMigration({
+      sourceUrl: billingDb,
+      target: dynamo.connection,
+      verify: 'if-copied',
+      ...(dynamo.server ? { concurrency: EMBEDDED_BACKFILL_CONCURRENCY } : {}),
+    });
     if (result.verify && !result.verify.ok) {
       throw new Error(
         `DynamoDB does not match the SQL store:\n${mismatchReport(result.verify, 10)}\n` +

@@ -1,8 +1,10 @@
+import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
 import { RpcException } from '@nestjs/microservices';
 import pino from 'pino';
 import {
   BillingAddressStore,
+  BillingStoreCancelledError,
   BillingStoreTimeoutError,
   BillingStoreUnavailableError,
   type BillingAddress,
@@ -32,9 +34,11 @@ class FakeStore extends BillingAddressStore {
   readonly profile = 'fake';
   next: () => Promise<BillingAddress | null> = () => Promise.resolve(stored);
   readonly calls: unknown[] = [];
+  signal: AbortSignal | undefined;
 
-  getCurrent(userId: string): Promise<BillingAddress | null> {
+  getCurrent(userId: string, options: { signal?: AbortSignal } = {}): Promise<BillingAddress | null> {
     this.calls.push(userId);
+    this.signal = options.signal;
     return this.next();
   }
   async put(input: BillingAddressInput): Promise<BillingAddress> {
@@ -102,6 +106,28 @@ describe('BillingController', () => {
     const payload = await grpcCode(controller.getBillingAddress({ userId: 'user-1' }));
     expect(payload.code).toBe(code);
     expect(payload.message).not.toContain('relation');
+  });
+
+  it("hands the store a signal that fires when the gRPC call is cancelled (the caller's deadline passed)", async () => {
+    const call = new EventEmitter() as EventEmitter & { cancelled: boolean };
+    call.cancelled = false;
+    let release: (value: BillingAddress | null) => void = () => undefined;
+    store.next = () => new Promise((resolve) => (release = resolve));
+    const answer = controller.getBillingAddress({ userId: 'user-1' }, undefined, call);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(store.signal?.aborted).toBe(false);
+    call.cancelled = true;
+    call.emit('cancelled');
+    expect(store.signal?.aborted).toBe(true);
+    release(stored);
+    await answer;
+    expect(call.listenerCount('cancelled')).toBe(0);
+  });
+
+  it('answers CANCELLED, without data, when the store dropped a lookup whose caller had gone', async () => {
+    store.next = () => Promise.reject(new BillingStoreCancelledError('the caller gave up while the lookup waited for a connection'));
+    const payload = await grpcCode(controller.getBillingAddress({ userId: 'user-1' }, undefined, { cancelled: true }));
+    expect(payload.code).toBe(GrpcStatus.CANCELLED);
   });
 
   it('writes through the store and ignores a client-sent updated_at', async () => {

@@ -17,6 +17,23 @@ import { BillingAddressNotFoundError, toGrpcError } from './billing.errors';
 /** DI token: a known delay inside every lookup, for calibration (BILLING_INJECT_LOOKUP_DELAY_MS). */
 export const INJECTED_LOOKUP_DELAY_MS = Symbol('INJECTED_LOOKUP_DELAY_MS');
 
+/** What the controller needs of grpc-js's ServerUnaryCall: whether, and when, the caller went away. */
+interface CancellableCall {
+  cancelled?: boolean;
+  once?(event: 'cancelled', listener: () => void): unknown;
+  removeListener?(event: 'cancelled', listener: () => void): unknown;
+}
+
+/** An AbortSignal that fires when the gRPC call is cancelled (no call: a signal that never fires). */
+function callerSignal(call: CancellableCall | undefined): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  if (!call) return { signal: controller.signal, dispose: () => undefined };
+  if (call.cancelled) controller.abort();
+  const onCancelled = () => controller.abort();
+  call.once?.('cancelled', onCancelled);
+  return { signal: controller.signal, dispose: () => call.removeListener?.('cancelled', onCancelled) };
+}
+
 /** checkout.billing.v1.BillingAddressService over the configured store. */
 @Controller()
 export class BillingController {
@@ -27,7 +44,10 @@ export class BillingController {
   ) {}
 
   @GrpcMethod('BillingAddressService', 'GetBillingAddress')
-  async getBillingAddress(request: GetBillingAddressRequest__Output): Promise<BillingAddress> {
+  async getBillingAddress(request: GetBillingAddressRequest__Output, _metadata?: unknown, call?: CancellableCall): Promise<BillingAddress> {
+    // grpc-js marks the call cancelled when the client's deadline passes or it cancels: the store then
+    // skips a lookup still waiting for a connection, instead of running it for nobody.
+    const caller = callerSignal(call);
     try {
       const { kind, profile } = this.store;
       // The lookup's span: which store, which profile, found or not. Never the user id or the address.
@@ -36,7 +56,7 @@ export class BillingController {
         { 'billing.store': kind, ...(kind === 'sql' ? { 'billing.sql_profile': profile } : {}) },
         async (span) => {
           await injectedDelay(this.injectedDelayMs);
-          const found = await this.store.getCurrent(validateUserId(request.userId, 'user_id'));
+          const found = await this.store.getCurrent(validateUserId(request.userId, 'user_id'), { signal: caller.signal });
           span.setAttribute('billing.found', found !== null);
           businessMetrics.billingLookup(kind, found !== null);
           return found;
@@ -46,6 +66,8 @@ export class BillingController {
       return toProtoAddress(address);
     } catch (error) {
       throw this.failure('GetBillingAddress', error);
+    } finally {
+      caller.dispose();
     }
   }
 

@@ -1,5 +1,6 @@
 import {
   AddressOwnedByAnotherUserError,
+  BillingStoreCancelledError,
   BillingStoreTimeoutError,
   BillingStoreUnavailableError,
   InvalidBillingAddressError,
@@ -38,6 +39,10 @@ export function toGrpcError(error: unknown): GrpcErrorPayload {
       failedDependency: FAILED_DEPENDENCY,
       reason: 'billing_store_timeout',
     });
+  }
+  if (error instanceof BillingStoreCancelledError) {
+    // The caller has gone: grpc-js will not deliver this, but the span and the log record it.
+    return grpcError(GrpcStatus.CANCELLED, 'the caller gave up before the lookup ran', { reason: 'caller_gave_up' });
   }
   if (error instanceof BillingStoreUnavailableError) {
     return grpcError(GrpcStatus.UNAVAILABLE, 'billing store unavailable', {
