@@ -49,6 +49,7 @@ export class LabExperimentParts implements ExperimentParts {
     // The services start up on every CPU (the legacy server is idle between runs); the isolation
     // then pins the whole tree, before the warm-up and the load.
     this.say(`  restarting the services (${describeSettings(variant.settings)}) …`);
+    await stack.prewarmLegacyServer();
     stack.releaseForStartup();
     const endpoints = await stack.startServices({ billingStore, sqlProfile, env: variantEnvironment(variant.settings) });
     const isolation = await stack.isolate({

@@ -132,9 +132,9 @@ export class Stack {
     if (!settings.external.billingDatabaseUrl) this.billingServer = this.postgres[this.postgres.length - 1];
     await seedBilling(billingDb, settings.seed);
     const dynamoEnv = options.dynamodb ? await this.prepareDynamo(billingDb) : undefined;
-    if (this.billingServer) await this.settleLegacyServer(billingDb);
     const traces = settings.external.otlpEndpoint ?? (await this.startTraceReceiver());
     this.infra = { appDb, billingDb, dynamoEnv, traces };
+    if (this.billingServer) await this.settleLegacyServer(billingDb);
     const isolation = await this.isolate();
     this.say(
       isolation.applied
@@ -324,12 +324,25 @@ export class Stack {
     await withClient(billingDb, async (client) => {
       await client.query('VACUUM (ANALYZE) billing_addresses');
       await client.query('CREATE EXTENSION IF NOT EXISTS pg_prewarm');
-      await client.query(
+    });
+    await this.prewarmLegacyServer();
+  }
+
+  /**
+   * Loads the legacy table and its indexes into the embedded legacy server's shared buffers. Called
+   * before every run too: a sequential scan of a table larger than a quarter of shared_buffers
+   * reads through a small ring and never brings evicted pages back, so without it the scans grew
+   * slower run after run (measured: 49 → 56 ms of CPU per lookup over one experiment).
+   */
+  async prewarmLegacyServer(): Promise<void> {
+    if (!this.billingServer || !this.infra) return;
+    await withClient(this.infra.billingDb, (client) =>
+      client.query(
         `SELECT pg_prewarm(c.oid::regclass) FROM pg_class c
           WHERE c.oid = 'billing_addresses'::regclass
              OR c.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = 'billing_addresses'::regclass)`,
-      );
-    });
+      ),
+    );
   }
 
   /**
