@@ -223,6 +223,7 @@ export class Stack {
   async startServices(variant: { billingStore: 'sql' | 'dynamodb'; sqlProfile: 'legacy' | 'indexed'; env?: Record<string, string> }): Promise<StackEndpoints> {
     const { settings, infra } = this;
     if (!infra) throw new Error('startServices() needs startInfrastructure() first');
+    await this.waitForServicePorts();
     const overrides = variant.env ?? {};
     const base = { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: infra.traces };
     let stripe = settings.external.stripeApiBase;
@@ -371,6 +372,33 @@ export class Stack {
         `port${taken.length > 1 ? 's' : ''} ${taken.join(', ')} already in use on 127.0.0.1: is another checkout-lab (up, experiment, a test) running? ` +
           'Stop it, or give this one other ports through those variables.',
       );
+    }
+  }
+
+  /**
+   * Before the services start (again): their ports must be free. A service stopped a moment ago
+   * can hold its port a little longer (a calibration run once failed on it with EADDRINUSE), so
+   * wait up to 10 s, then say which ports are taken.
+   */
+  private async waitForServicePorts(): Promise<void> {
+    const { ports, external } = this.settings;
+    const wanted: [string, number][] = [
+      ['CART_HTTP_PORT', ports.cart],
+      ['PAYMENT_GRPC_PORT', ports.payment],
+      ['BILLING_GRPC_PORT', ports.billingAddress],
+      ['PAYMENT_METRICS_PORT', ports.paymentMetrics],
+      ['BILLING_METRICS_PORT', ports.billingMetrics],
+      ...(external.stripeApiBase ? [] : [['STRIPE_DOUBLE_PORT', ports.stripeDouble] as [string, number]]),
+    ];
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const taken: string[] = [];
+      for (const [name, port] of wanted) if (await portInUse(port)) taken.push(`${port} (${name})`);
+      if (taken.length === 0) return;
+      if (Date.now() > deadline) {
+        throw new PortsInUseError(`port${taken.length > 1 ? 's' : ''} ${taken.join(', ')} still in use on 127.0.0.1 after 10 s: is another checkout-lab running? Stop it, or give this one other ports through those variables.`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
 
