@@ -85,18 +85,6 @@ export function applyCpuQuota(
   };
 }
 
-/** The processes in the group (to check a tree was moved), or [] when it does not exist. */
-export function quotaMembers(group: string): number[] {
-  try {
-    return readFileSync(path.join(group, 'cgroup.procs'), 'utf8')
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map(Number);
-  } catch {
-    return [];
-  }
-}
-
 /** Removes the group once its processes have exited (the kernel refuses while any is left). Best effort. */
 export function releaseCpuQuota(group: string | undefined): void {
   if (!group || !existsSync(group)) return;

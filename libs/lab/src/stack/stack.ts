@@ -63,11 +63,6 @@ const ENTRIES = {
   cart: 'services/cart/src/main.ts',
 } as const;
 
-/**
- * The whole checkout on this machine: two embedded PostgreSQL servers (the app's, and the
- * legacy billing server), the Stripe API double, and the three services, each in its own
- * process. Any server can be replaced by an external one through the settings.
- */
 /** Another lab holds a port this one needs. */
 export class PortsInUseError extends Error {
   override readonly name = 'PortsInUseError';
@@ -76,6 +71,11 @@ export class PortsInUseError extends Error {
 /** BatchWriteItem calls in flight when copying into the embedded dynalite (measured: 4 → 16 is ~1.3× faster). */
 const EMBEDDED_BACKFILL_CONCURRENCY = 16;
 
+/**
+ * The whole checkout on this machine: two embedded PostgreSQL servers (the app's, and the
+ * legacy billing server), the Stripe API double, and the three services, each in its own
+ * process. Any server can be replaced by an external one through the settings.
+ */
 export class Stack {
   private readonly postgres: RunningPostgres[] = [];
   private readonly processes: ServiceProcess[] = [];
@@ -239,7 +239,7 @@ export class Stack {
     const billingTarget = `127.0.0.1:${settings.ports.billingAddress}`;
     const paymentTarget = `127.0.0.1:${settings.ports.payment}`;
     const cartUrl = `http://127.0.0.1:${settings.ports.cart}`;
-    // The three start side by side: none needs another to become ready.
+    // The Stripe double and the three services start side by side: none needs another to become ready.
     await Promise.all([
       stripeStarted,
       this.run(
@@ -353,26 +353,15 @@ export class Stack {
    */
   private async checkPortsFree(options: { dynamodb: boolean }): Promise<void> {
     const { ports, external } = this.settings;
-    const wanted: [string, number, boolean][] = [
+    const servers: [string, number, boolean][] = [
       ['LAB_APP_PG_PORT', ports.appPostgres, !external.databaseUrl],
       ['LAB_BILLING_PG_PORT', ports.billingPostgres, !external.billingDatabaseUrl],
       ['LAB_DYNAMODB_PORT', ports.dynamodb, options.dynamodb && !external.dynamoEndpoint],
       ['LAB_OTLP_PORT', ports.otlpReceiver, !external.otlpEndpoint],
-      ['STRIPE_DOUBLE_PORT', ports.stripeDouble, !external.stripeApiBase],
-      ['CART_HTTP_PORT', ports.cart, true],
-      ['PAYMENT_GRPC_PORT', ports.payment, true],
-      ['BILLING_GRPC_PORT', ports.billingAddress, true],
-      ['PAYMENT_METRICS_PORT', ports.paymentMetrics, true],
-      ['BILLING_METRICS_PORT', ports.billingMetrics, true],
     ];
-    const taken: string[] = [];
-    for (const [name, port, used] of wanted) if (used && (await portInUse(port))) taken.push(`${port} (${name})`);
-    if (taken.length) {
-      throw new PortsInUseError(
-        `port${taken.length > 1 ? 's' : ''} ${taken.join(', ')} already in use on 127.0.0.1: is another checkout-lab (up, experiment, a test) running? ` +
-          'Stop it, or give this one other ports through those variables.',
-      );
-    }
+    const wanted = [...servers.filter(([, , used]) => used).map(([name, port]) => [name, port] as [string, number]), ...this.servicePorts()];
+    const taken = await takenPorts(wanted);
+    if (taken.length) throw new PortsInUseError(`${portsList(taken)} already in use on 127.0.0.1: ${PORTS_ADVICE}`);
   }
 
   /**
@@ -381,25 +370,26 @@ export class Stack {
    * wait up to 10 s, then say which ports are taken.
    */
   private async waitForServicePorts(): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const taken = await takenPorts(this.servicePorts());
+      if (taken.length === 0) return;
+      if (Date.now() > deadline) throw new PortsInUseError(`${portsList(taken)} still in use on 127.0.0.1 after 10 s: ${PORTS_ADVICE}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  /** The ports the Stripe double (when embedded) and the three services listen on, with their variables. */
+  private servicePorts(): [string, number][] {
     const { ports, external } = this.settings;
-    const wanted: [string, number][] = [
+    return [
+      ...(external.stripeApiBase ? [] : [['STRIPE_DOUBLE_PORT', ports.stripeDouble] as [string, number]]),
       ['CART_HTTP_PORT', ports.cart],
       ['PAYMENT_GRPC_PORT', ports.payment],
       ['BILLING_GRPC_PORT', ports.billingAddress],
       ['PAYMENT_METRICS_PORT', ports.paymentMetrics],
       ['BILLING_METRICS_PORT', ports.billingMetrics],
-      ...(external.stripeApiBase ? [] : [['STRIPE_DOUBLE_PORT', ports.stripeDouble] as [string, number]]),
     ];
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const taken: string[] = [];
-      for (const [name, port] of wanted) if (await portInUse(port)) taken.push(`${port} (${name})`);
-      if (taken.length === 0) return;
-      if (Date.now() > deadline) {
-        throw new PortsInUseError(`port${taken.length > 1 ? 's' : ''} ${taken.join(', ')} still in use on 127.0.0.1 after 10 s: is another checkout-lab running? Stop it, or give this one other ports through those variables.`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
   }
 
   /** The pids of the running services, for host figures. */
@@ -537,4 +527,17 @@ function redact(url: string): string {
   const parsed = new URL(url);
   if (parsed.password) parsed.password = '***';
   return parsed.toString();
+}
+
+const PORTS_ADVICE = 'is another checkout-lab (up, experiment, a test) running? Stop it, or give this one other ports through those variables.';
+
+/** The ports of `wanted` that something already listens on, as "3000 (CART_HTTP_PORT)". */
+async function takenPorts(wanted: [string, number][]): Promise<string[]> {
+  const taken: string[] = [];
+  for (const [name, port] of wanted) if (await portInUse(port)) taken.push(`${port} (${name})`);
+  return taken;
+}
+
+function portsList(taken: string[]): string {
+  return `port${taken.length > 1 ? 's' : ''} ${taken.join(', ')}`;
 }
