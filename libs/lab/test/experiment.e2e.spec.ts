@@ -10,7 +10,7 @@ interface ReportJson {
   variants: { name: string; valid_runs: number; runs: { run_id: string; valid: boolean }[] }[];
   comparisons: { metric: string; baseline: string; candidate: string; verdict: string }[];
   calibration: { variant: string; service: string; operation: string; injected_ms: number; end_to_end_delta_ms: number; in_span_delta_ms: number; attributed_share: number; passed: boolean; problems: string[] }[];
-  provenance: { isolation: { run_id: string; applied: boolean; legacy_cpus: string | null; stack_cpus: string | null }[] };
+  provenance: { isolation: { run_id: string; applied: boolean; legacy_cpus: string | null; stack_cpus: string | null }[]; run_order: { seed: number; runs: string[] } | null };
 }
 
 function readReport(out: string): ReportJson {
@@ -24,7 +24,7 @@ function readReport(out: string): ReportJson {
 
 /** The whole main job, shortened: `checkout-lab experiment --quick` on real servers, as a user runs it. */
 describe('checkout-lab experiment --quick', () => {
-  it('runs two variants interleaved, four times each, and writes report.html, report.md and report.json with a verdict', async () => {
+  it('runs two variants in shuffled rounds, four times each, and writes report.html, report.md and report.json with a verdict', async () => {
     const out = path.join(labRoot('checkout-lab-experiment-'), 'out');
     const lab = spawnLab(['experiment', 'swiftcart', '--quick', '--out', out], { ...(await labPorts()), LAB_DATA_DIR: path.join(out, '..', 'lab') });
     const code = await lab.exited;
@@ -51,7 +51,14 @@ describe('checkout-lab experiment --quick', () => {
 
     // Every run directory holds what the report was built from.
     const runs = readdirSync(path.join(out, 'runs')).sort();
-    expect(runs).toEqual(['01-legacy-sql-r1', '02-indexed-sql-r1', '03-legacy-sql-r2', '04-indexed-sql-r2', '05-legacy-sql-r3', '06-indexed-sql-r3', '07-legacy-sql-r4', '08-indexed-sql-r4']);
+    // Rounds of one run per variant, the order within a round shuffled by the seed in experiment.json.
+    const runOrder = (JSON.parse(readFileSync(path.join(out, 'experiment.json'), 'utf8')) as { runOrder: { seed: number; runs: string[] } }).runOrder;
+    expect(runs).toEqual(runOrder.runs);
+    expect(report.provenance.run_order).toEqual(runOrder);
+    for (let round = 0; round < 4; round++) {
+      expect(runs.slice(round * 2, round * 2 + 2).map((r) => r.replace(/^\d+-(.*)-r\d+$/, '$1')).sort()).toEqual(['indexed-sql', 'legacy-sql']);
+      expect(runs.slice(round * 2, round * 2 + 2).every((r) => r.endsWith(`-r${round + 1}`))).toBe(true);
+    }
     for (const run of runs) {
       for (const file of ['run.json', 'summary.json', 'database.json', 'host.json', 'telemetry.json']) expect(existsSync(path.join(out, 'runs', run, file))).toBe(true);
       expect(readdirSync(path.join(out, 'runs', run, 'spans')).length).toBeGreaterThan(0);

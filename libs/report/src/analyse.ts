@@ -3,7 +3,8 @@ import { spanDurationMs } from '@checkout-lab/telemetry';
 import { aggregateCriticalPaths, criticalPath, type CriticalPath } from './critical-path';
 import { judgeRun, VALIDITY_BOUNDS, type DatabaseEvidence, type ExperimentInfo, type HostStats, type LoadSummary, type ValidityBounds, type ValidityCheck } from '@checkout-lab/run-record';
 import type { RunData } from './run-data';
-import { compareRepetitions, describe, mean, normalCdf, percentileOfSorted, type Direction, type Verdict } from './stats';
+import { conversionAssumptions, conversionModel, estimateConversion, SEED_CONVERSION_SETTINGS, type Band, type ConversionModel, type ConversionModelSettings } from './conversion';
+import { ALPHA, compareRates, compareRatio, describe, mean, MIN_REPETITIONS, percentileOfSorted, POWER, type Direction, type Verdict } from './stats';
 
 // ---------------------------------------------------------------------------------------------
 // Options and their documented defaults
@@ -12,32 +13,14 @@ import { compareRepetitions, describe, mean, normalCdf, percentileOfSorted, type
 export type { ValidityBounds } from '@checkout-lab/run-record';
 export const DEFAULT_VALIDITY: ValidityBounds = VALIDITY_BOUNDS;
 
-/**
- * The conversion model: each shopper who starts a checkout waits at most a "patience" drawn from
- * a log-normal distribution (median `patienceMedianMs`, log-space standard deviation
- * `patienceSigma`). A checkout converts when it ends `paid` and took less than the shopper's
- * patience, so its expected contribution is P(patience > latency). Failures, timeouts and
- * declines never convert. It is a model: the figure shows how latency and failures move
- * conversion under these assumptions, not a measurement of shoppers.
- */
-export interface PatienceModel {
-  patienceMedianMs: number;
-  patienceSigma: number;
-}
-
-export const DEFAULT_PATIENCE: PatienceModel = { patienceMedianMs: 3000, patienceSigma: 1 };
-
 export interface AnalyseOptions {
   /** Variant to compare the others against; default: the experiment's baseline, else the first variant. */
   baseline?: string;
   validity?: Partial<ValidityBounds>;
-  patience?: Partial<PatienceModel>;
+  /** The conversion model's calibration (default: the experiment's `conversion`, else the seed incident's). */
+  conversion?: ConversionModelSettings;
   /** Base URL of a Jaeger UI: exemplar traces link to `<url>/trace/<traceId>`. */
   jaegerUrl?: string;
-  /** Seed of the bootstrap (the same input and seed give the same report). */
-  seed?: number;
-  /** Bootstrap resamples. */
-  resamples?: number;
   experiment?: ExperimentInfo;
   /** Clock for `generated_at` (tests pin it). */
   now?: () => Date;
@@ -80,6 +63,8 @@ export interface RunReport {
   spans_lost: Num;
   checks: ValidityCheck[];
   metrics: Record<ComparedMetric, Num>;
+  /** The counts behind the run's rates: checkout attempts, paid, timed out. */
+  counts: { checkouts: number; paid: number; timeouts: number };
   host: HostStats | null;
 }
 
@@ -153,21 +138,25 @@ export interface VariantReport {
   operations: OperationStats[];
   critical_path: CriticalPathReport;
   exemplars: Exemplar[];
-  conversion: { estimated: Num; model: PatienceModel };
+  /** Estimated conversion (a model, see conversion.ts): low / central / high; null without checkouts. */
+  conversion: Band | null;
   database: DatabaseReport | null;
 }
 
-export const COMPARED_METRICS = ['payment_mean_ms', 'checkout_mean_ms', 'checkout_p95_ms', 'checkout_p99_ms', 'success_rate', 'timeout_rate', 'estimated_conversion'] as const;
+export const COMPARED_METRICS = ['payment_mean_ms', 'checkout_mean_ms', 'checkout_p95_ms', 'checkout_p99_ms', 'success_rate', 'timeout_rate'] as const;
 export type ComparedMetric = (typeof COMPARED_METRICS)[number];
 
-export const METRIC_INFO: Record<ComparedMetric, { label: string; unit: 'ms' | 'ratio'; direction: Direction }> = {
+/**
+ * How each metric is compared: durations as a ratio of means of per-run values (interval on the
+ * log scale), rates as counts pooled over runs (interval on the difference, in points).
+ */
+export const METRIC_INFO: Record<ComparedMetric, { label: string; unit: 'ms' | 'ratio'; direction: Direction; counts?: 'paid' | 'timeouts' }> = {
   payment_mean_ms: { label: 'payment processing time (mean)', unit: 'ms', direction: 'lower_is_better' },
   checkout_mean_ms: { label: 'checkout latency (mean, server side)', unit: 'ms', direction: 'lower_is_better' },
   checkout_p95_ms: { label: 'checkout latency p95', unit: 'ms', direction: 'lower_is_better' },
   checkout_p99_ms: { label: 'checkout latency p99', unit: 'ms', direction: 'lower_is_better' },
-  success_rate: { label: 'checkout success rate', unit: 'ratio', direction: 'higher_is_better' },
-  timeout_rate: { label: 'checkout timeout rate', unit: 'ratio', direction: 'lower_is_better' },
-  estimated_conversion: { label: 'estimated conversion (model)', unit: 'ratio', direction: 'higher_is_better' },
+  success_rate: { label: 'checkout success rate', unit: 'ratio', direction: 'higher_is_better', counts: 'paid' },
+  timeout_rate: { label: 'checkout timeout rate', unit: 'ratio', direction: 'lower_is_better', counts: 'timeouts' },
 };
 
 export interface Comparison {
@@ -179,13 +168,30 @@ export interface Comparison {
   candidate: string;
   baseline_value: Num;
   candidate_value: Num;
+  /** Candidate minus baseline: ms for durations, a fraction (0.01 = 1 point) for rates. */
   delta: Num;
+  /** Durations: the ratio's change in percent. Rates: null (a change from 0 has no percentage). */
   delta_pct: Num;
+  /** 95 % interval of delta (durations: the ratio's interval times the baseline's mean). */
   ci95: [number, number] | null;
+  /** Durations: the ratio's 95 % interval in percent, always inside (−100 %, +∞). Rates: null. */
   ci95_pct: [number, number] | null;
+  /**
+   * The smallest change this design detects with 80 % power at the 5 % level, from the observed
+   * run-to-run spread: in percent for durations, as a fraction (points / 100) for rates.
+   */
+  min_detectable: Num;
+  /** The observed change is smaller than min_detectable: the verdict is worded as such. */
+  below_detectable: boolean;
   verdict: Verdict | 'no_data';
+  /** Valid runs per side. */
   n_baseline: number;
   n_candidate: number;
+  /** Rates: checkouts pooled per side; durations: null. */
+  trials_baseline: number | null;
+  trials_candidate: number | null;
+  /** Rates: run-to-run variance over the binomial's (quasi-binomial φ); durations: null. */
+  dispersion: Num;
 }
 
 export interface Attribution {
@@ -235,8 +241,17 @@ export interface Report {
   /** Present for experiments whose variants declare an injected delay (calibration). */
   calibration: CalibrationCheck[];
   validity: { bounds: ValidityBounds; runs: number; valid_runs: number; invalid: { run_id: string; reason: string }[] };
-  conversion_model: PatienceModel & { assumptions: string[] };
-  statistics: { percentile_method: string; interval_method: string; min_repetitions: number; seed: number; resamples: number };
+  conversion_model: {
+    calibration: ConversionModel['calibration'];
+    loss_per_second: Band;
+    sources: string[];
+    assumptions: string[];
+    /** Per candidate: estimated conversion change in points (a fraction) under each end of the band. */
+    changes: { baseline: string; candidate: string; low: number; central: number; high: number }[];
+  };
+  statistics: { percentile_method: string; interval_method: string; rate_method: string; min_repetitions: number; alpha: number; power: number };
+  /** Present when the experiment ran the baseline against a copy of itself (`--aa`). */
+  aa: { comparisons: number; false_verdicts: number; false_verdict_metrics: string[] } | null;
   provenance: {
     git: unknown;
     machine: unknown;
@@ -257,6 +272,8 @@ export interface Report {
     }[];
     /** One sentence on where the legacy server ran, for the pages. */
     isolation_summary: string;
+    /** The order the runs ran in (shuffled within each round) and the seed that shuffled it. */
+    run_order: { seed: number; runs: string[] } | null;
   };
   jaeger_url: string | null;
 }
@@ -271,10 +288,8 @@ const MAX_WATERFALL_SPANS = 60;
 export function analyse(runs: readonly RunData[], options: AnalyseOptions = {}): Report {
   if (runs.length === 0) throw new Error('no runs to analyse');
   const bounds: ValidityBounds = { ...DEFAULT_VALIDITY, ...options.validity };
-  const model: PatienceModel = { ...DEFAULT_PATIENCE, ...options.patience };
   const experiment = options.experiment ?? {};
-  const seed = options.seed ?? 20240601;
-  const resamples = options.resamples ?? 10_000;
+  const model = conversionModel(options.conversion ?? (experiment.conversion as ConversionModelSettings | undefined) ?? SEED_CONVERSION_SETTINGS);
   const jaegerUrl = options.jaegerUrl?.replace(/\/+$/, '') ?? null;
 
   const order = variantOrder(runs, experiment);
@@ -284,7 +299,7 @@ export function analyse(runs: readonly RunData[], options: AnalyseOptions = {}):
   }
   const ordered = [baseline, ...order.filter((v) => v !== baseline)];
 
-  const runFacts = runs.map((run) => analyseRun(run, bounds, model));
+  const runFacts = runs.map((run) => analyseRun(run, bounds));
   const variants = ordered.map((name) =>
     analyseVariant(
       name,
@@ -300,7 +315,7 @@ export function analyse(runs: readonly RunData[], options: AnalyseOptions = {}):
   const attribution: Attribution[] = [];
   const base = variants[0] as VariantReport;
   for (const candidate of variants.slice(1)) {
-    for (const metric of COMPARED_METRICS) comparisons.push(compare(metric, base, candidate, { seed, resamples }));
+    for (const metric of COMPARED_METRICS) comparisons.push(compare(metric, base, candidate));
     attribution.push(attribute(base, candidate));
   }
 
@@ -326,14 +341,28 @@ export function analyse(runs: readonly RunData[], options: AnalyseOptions = {}):
       valid_runs: allRuns.filter((r) => r.valid).length,
       invalid: allRuns.filter((r) => !r.valid).map((r) => ({ run_id: r.run_id, reason: r.excluded_reason ?? '' })),
     },
-    conversion_model: { ...model, assumptions: conversionAssumptions(model) },
+    conversion_model: {
+      calibration: model.calibration,
+      loss_per_second: { low: round(model.lossPerSecond.low, 5) as number, central: round(model.lossPerSecond.central, 5) as number, high: round(model.lossPerSecond.high, 5) as number },
+      sources: model.sources,
+      assumptions: conversionAssumptions(model),
+      changes: variants.slice(1).flatMap((v) => {
+        if (!base.conversion || !v.conversion) return [];
+        const d = (k: keyof Band) => round((v.conversion as Band)[k] - (base.conversion as Band)[k], 6) as number;
+        return [{ baseline: base.name, candidate: v.name, low: d('low'), central: d('central'), high: d('high') }];
+      }),
+    },
     statistics: {
       percentile_method: 'linear interpolation between closest ranks (as k6 computes Trend percentiles)',
-      interval_method: 'percentile bootstrap of the difference of means of per-run values (runs resampled with replacement per variant), residuals inflated by sqrt(n/(n-1)) and the interval widened by t(Welch df)/z for small samples',
-      min_repetitions: 3,
-      seed,
-      resamples,
+      interval_method:
+        'durations: ratio of the means of per-run values (runs as the unit), 95 % interval exp(log ratio ± t·SE) with SE² the sum of each side\'s squared coefficient of variation over n (delta method) and Welch–Satterthwaite degrees of freedom',
+      rate_method:
+        'rates: counts pooled over runs, deflated by the quasi-binomial dispersion of the runs (Pearson χ² over its degrees of freedom, as R\'s quasibinomial, at least 0.25); 95 % interval of the difference by Newcombe\'s hybrid score method from Wilson intervals, critical value Student\'s t on the dispersion\'s degrees of freedom',
+      min_repetitions: MIN_REPETITIONS,
+      alpha: ALPHA,
+      power: POWER,
     },
+    aa: experiment.aa ? aaSummary(comparisons) : null,
     provenance: {
       git: experiment.git ?? null,
       machine: experiment.machine ?? null,
@@ -357,6 +386,7 @@ export function analyse(runs: readonly RunData[], options: AnalyseOptions = {}):
           };
         }),
       isolation_summary: '',
+      run_order: experiment.runOrder ?? null,
     },
     jaeger_url: jaegerUrl,
   };
@@ -405,7 +435,7 @@ interface RunFacts {
   paymentMs: number[];
 }
 
-function analyseRun(run: RunData, bounds: ValidityBounds, model: PatienceModel): RunFacts {
+function analyseRun(run: RunData, bounds: ValidityBounds): RunFacts {
   const { meta, summary } = run;
   const traces = new Map<string, FlatSpan[]>();
   const byId = new Map<string, FlatSpan>();
@@ -440,8 +470,8 @@ function analyseRun(run: RunData, bounds: ValidityBounds, model: PatienceModel):
     checkout_p99_ms: p99,
     success_rate: n ? attempts.filter((a) => a.outcome === 'paid').length / n : null,
     timeout_rate: n ? attempts.filter((a) => a.timedOut).length / n : null,
-    estimated_conversion: n ? mean(attempts.map((a) => conversionOf(a, model))) : null,
   };
+  const counts = { checkouts: n, paid: attempts.filter((a) => a.outcome === 'paid').length, timeouts: attempts.filter((a) => a.timedOut).length };
 
   const iterations = value(summary.metrics['iterations'], 'count');
   const dropped = value(summary.metrics['dropped_iterations'], 'count') ?? (iterations !== null ? 0 : null);
@@ -478,30 +508,10 @@ function analyseRun(run: RunData, bounds: ValidityBounds, model: PatienceModel):
     spans_lost: figure('spans_lost'),
     checks,
     metrics: Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, round(v, 6)])) as Record<ComparedMetric, Num>,
+    counts,
     host: run.host ?? null,
   };
   return { run, report, attempts, traces, paymentMs };
-}
-
-function conversionOf(attempt: CheckoutAttempt, model: PatienceModel): number {
-  if (attempt.outcome !== 'paid') return 0;
-  return patienceSurvival(attempt.durationMs, model);
-}
-
-/** P(patience > latency) for a log-normal patience. */
-export function patienceSurvival(latencyMs: number, model: PatienceModel): number {
-  if (latencyMs <= 0) return 1;
-  return 1 - normalCdf(Math.log(latencyMs / model.patienceMedianMs) / model.patienceSigma);
-}
-
-function conversionAssumptions(model: PatienceModel): string[] {
-  return [
-    `Each shopper waits for the checkout request at most a "patience" that varies between shoppers: log-normal, median ${model.patienceMedianMs} ms, log-space spread σ = ${model.patienceSigma}.`,
-    'A checkout converts only if it ends paid and answers within the shopper\'s patience; failures, timeouts and declines never convert.',
-    'Latency is the server-side time of the checkout request; earlier steps (cart, items) and network time to the shopper are not included.',
-    'Shoppers do not retry, and the mix of shoppers and cards is the same in every variant (the load is identical).',
-    'It is a model for comparing variants, not a measurement of real shoppers; only differences between variants are meaningful.',
-  ];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -512,7 +522,7 @@ function analyseVariant(
   facts: RunFacts[],
   isBaseline: boolean,
   experiment: ExperimentInfo,
-  model: PatienceModel,
+  model: ConversionModel,
   jaegerUrl: string | null,
 ): VariantReport {
   const valid = facts.filter((f) => f.report.valid);
@@ -605,7 +615,7 @@ function analyseVariant(
       operations: aggregate.operations.map((o) => ({ service: o.service, operation: o.operation, mean_ms: round(o.meanMs) as number, share: round(o.share, 4) as number })),
     },
     exemplars,
-    conversion: { estimated: n ? round(mean(attempts.map((a) => conversionOf(a, model))), 6) : null, model },
+    conversion: roundBand(estimateConversion(attempts.map((a) => ({ durationMs: a.durationMs, lost: isLost(a.outcome) })), model)),
     database: databaseReport(valid.length ? valid : facts, n),
   };
 }
@@ -732,27 +742,77 @@ export function planAccess(plan: string): DatabaseReport['access'] {
 // ---------------------------------------------------------------------------------------------
 // Comparisons
 
-function compare(metric: ComparedMetric, base: VariantReport, cand: VariantReport, boot: { seed: number; resamples: number }): Comparison {
+function compare(metric: ComparedMetric, base: VariantReport, cand: VariantReport): Comparison {
   const info = METRIC_INFO[metric];
-  const values = (v: VariantReport) => v.runs.filter((r) => r.valid).map((r) => r.metrics[metric]).filter((x): x is number => x !== null);
+  const validRuns = (v: VariantReport) => v.runs.filter((r) => r.valid);
+  const common = { metric, label: info.label, unit: info.unit, direction: info.direction, baseline: base.name, candidate: cand.name };
+  const none = { baseline_value: null, candidate_value: null, delta: null, delta_pct: null, ci95: null, ci95_pct: null, min_detectable: null, below_detectable: false };
+
+  if (info.counts) {
+    const key = info.counts;
+    const counts = (v: VariantReport) => validRuns(v).filter((r) => r.counts.checkouts > 0).map((r) => ({ events: r.counts[key], trials: r.counts.checkouts }));
+    const b = counts(base);
+    const c = counts(cand);
+    const sides = { n_baseline: b.length, n_candidate: c.length };
+    if (b.length === 0 || c.length === 0) return { ...common, ...none, ...sides, verdict: 'no_data', trials_baseline: null, trials_candidate: null, dispersion: null };
+    const est = compareRates(b, c, info.direction);
+    const mde = est.minDetectableDifference ?? null;
+    return {
+      ...common,
+      ...sides,
+      baseline_value: round(est.baselineRate, 6),
+      candidate_value: round(est.candidateRate, 6),
+      delta: round(est.difference, 6),
+      delta_pct: null,
+      ci95: est.ci95 ? [round(est.ci95[0], 6) as number, round(est.ci95[1], 6) as number] : null,
+      ci95_pct: null,
+      min_detectable: round(mde, 6),
+      below_detectable: mde !== null && Math.abs(est.difference) < mde,
+      verdict: est.verdict,
+      trials_baseline: est.baselineTrials,
+      trials_candidate: est.candidateTrials,
+      dispersion: round(est.dispersion ?? null, 3),
+    };
+  }
+
+  const values = (v: VariantReport) => validRuns(v).map((r) => r.metrics[metric]).filter((x): x is number => x !== null && x > 0);
   const b = values(base);
   const c = values(cand);
-  const common = { metric, label: info.label, unit: info.unit, direction: info.direction, baseline: base.name, candidate: cand.name, n_baseline: b.length, n_candidate: c.length };
-  if (b.length === 0 || c.length === 0) {
-    return { ...common, baseline_value: null, candidate_value: null, delta: null, delta_pct: null, ci95: null, ci95_pct: null, verdict: 'no_data' };
-  }
-  const est = compareRepetitions(b, c, info.direction, boot);
-  // A rate that is 0 in the baseline has no relative change; the absolute one still reads well.
+  const sides = { n_baseline: b.length, n_candidate: c.length, trials_baseline: null, trials_candidate: null, dispersion: null };
+  if (b.length === 0 || c.length === 0) return { ...common, ...none, ...sides, verdict: 'no_data' };
+  const est = compareRatio(b, c, info.direction);
+  const mde = est.minDetectablePct ?? null;
+  const toMs = (r: number) => round((r - 1) * est.baselineMean, 6) as number;
   return {
     ...common,
+    ...sides,
     baseline_value: round(est.baselineMean, 6),
     candidate_value: round(est.candidateMean, 6),
-    delta: round(est.delta, 6),
-    delta_pct: round(est.deltaPct, 3),
-    ci95: est.ci95 ? [round(est.ci95[0], 6) as number, round(est.ci95[1], 6) as number] : null,
-    ci95_pct: est.ci95Pct && Number.isFinite(est.ci95Pct[0]) ? [round(est.ci95Pct[0], 3) as number, round(est.ci95Pct[1], 3) as number] : null,
+    delta: round(est.candidateMean - est.baselineMean, 6),
+    delta_pct: round(est.changePct, 3),
+    ci95: est.ci95Ratio ? [toMs(est.ci95Ratio[0]), toMs(est.ci95Ratio[1])] : null,
+    ci95_pct: est.ci95Pct ? [round(est.ci95Pct[0], 3) as number, round(est.ci95Pct[1], 3) as number] : null,
+    min_detectable: round(mde, 3),
+    // The detectable change is stated upward; a fall of the same size on the log scale is 1 − 1/(1 + x).
+    below_detectable: mde !== null && Math.abs(Math.log(est.ratio)) < Math.log(1 + mde / 100),
     verdict: est.verdict,
   };
+}
+
+/** A/A: every verdict other than "no significant change" between a variant and its copy is false. */
+function aaSummary(comparisons: Comparison[]): NonNullable<Report['aa']> {
+  const judged = comparisons.filter((c) => c.verdict !== 'too_few_repetitions' && c.verdict !== 'no_data');
+  const falseVerdicts = judged.filter((c) => c.verdict !== 'no_significant_change');
+  return { comparisons: judged.length, false_verdicts: falseVerdicts.length, false_verdict_metrics: falseVerdicts.map((c) => c.label) };
+}
+
+/** A checkout lost to the system (failed or timed out); a declined card is the shopper's outcome. */
+function isLost(outcome: string): boolean {
+  return outcome !== 'paid' && outcome !== 'declined';
+}
+
+function roundBand(band: Band | null): Band | null {
+  return band ? { low: round(band.low, 6) as number, central: round(band.central, 6) as number, high: round(band.high, 6) as number } : null;
 }
 
 function attribute(base: VariantReport, cand: VariantReport): Attribution {
@@ -826,36 +886,41 @@ function calibrationChecks(variants: VariantReport[], comparisons: Comparison[],
 function plainSummary(report: Report): string[] {
   const lines: string[] = [];
   const base = report.variants[0] as VariantReport;
+  if (report.aa) {
+    const cand = report.variants[1];
+    lines.push(
+      `A/A check: ${base.name} against ${cand ? cand.name : 'a copy of itself'}, the same configuration run as two variants. ` +
+        `${report.aa.false_verdicts} false verdict(s) in ${report.aa.comparisons} comparisons${report.aa.false_verdict_metrics.length ? ` (${report.aa.false_verdict_metrics.join(', ')})` : ''}; at the 5 % level about 1 in 20 is expected by chance.`,
+    );
+  }
   for (const cand of report.variants.slice(1)) {
     const get = (m: ComparedMetric) => report.comparisons.find((c) => c.metric === m && c.candidate === cand.name);
     const parts: string[] = [];
     const pay = get('payment_mean_ms');
     if (pay && pay.baseline_value !== null && pay.candidate_value !== null) {
-      parts.push(
-        `payment processing ${movement(pay)} from ${formatMs(pay.baseline_value)} to ${formatMs(pay.candidate_value)} (${signedPct(pay.delta_pct)}${ciText(pay)})`,
-      );
+      parts.push(`payment processing ${movement(pay)} from ${formatMs(pay.baseline_value)} to ${formatMs(pay.candidate_value)} (${signedPct(pay.delta_pct)}${ciText(pay)})`);
     }
     const to = get('timeout_rate');
     if (to && to.baseline_value !== null && to.candidate_value !== null) {
       parts.push(
         to.baseline_value === to.candidate_value
-          ? `timeouts stayed at ${formatPct(to.baseline_value)} of checkouts`
-          : `timeouts ${to.candidate_value < to.baseline_value ? 'fell' : 'rose'} from ${formatPct(to.baseline_value)} to ${formatPct(to.candidate_value)} of checkouts`,
+          ? `timeouts stayed at ${formatPct(to.baseline_value)} of checkouts (${to.trials_baseline} and ${to.trials_candidate} checkouts)`
+          : `timeouts ${to.candidate_value < to.baseline_value ? 'fell' : 'rose'} from ${formatPct(to.baseline_value)} to ${formatPct(to.candidate_value)} of checkouts (${signedPoints(to.delta)}${ciText(to)})`,
       );
     }
     const p95 = get('checkout_p95_ms');
     if (p95 && p95.baseline_value !== null && p95.candidate_value !== null) {
       parts.push(`the slowest 5 % of checkouts took over ${formatMs(p95.candidate_value)} instead of ${formatMs(p95.baseline_value)}`);
     }
-    const conv = get('estimated_conversion');
-    if (conv && conv.baseline_value !== null && conv.candidate_value !== null) {
-      parts.push(`estimated conversion (a model, see below) ${formatPct(conv.baseline_value)} → ${formatPct(conv.candidate_value)}`);
+    const conv = report.conversion_model.changes.find((c) => c.candidate === cand.name);
+    if (conv) {
+      parts.push(`estimated conversion (a model, see below) ${signedPoints(conv.central)} (band ${signedPoints(conv.low)} to ${signedPoints(conv.high)})`);
     }
     const verdicts = report.comparisons.filter((c) => c.candidate === cand.name);
     const missing = [base, cand].filter((v) => v.valid_runs < report.statistics.min_repetitions);
     const verdict = missing.length
       ? `Too few repetitions for a verdict: ${missing.map((v) => `${v.name} has ${v.valid_runs} valid run(s)`).join(' and ')}, at least ${report.statistics.min_repetitions} needed${parts.length ? '; treat the figures as indicative' : ''}.`
-      : overallVerdict(verdicts);
+      : `${overallVerdict(verdicts)} ${detectableText(verdicts)}`;
     lines.push(`${cand.name} vs ${base.name}: ${parts.length ? `${parts.join('; ')}.` : 'no comparable data.'} ${verdict}`);
   }
   const excluded = report.validity.invalid.filter((r) => !r.reason.startsWith('warm-up'));
@@ -876,13 +941,23 @@ function plainSummary(report: Report): string[] {
 function overallVerdict(comparisons: Comparison[]): string {
   const n = Math.min(...comparisons.map((c) => Math.min(c.n_baseline, c.n_candidate)));
   if (comparisons.some((c) => c.verdict === 'too_few_repetitions')) {
-    return `Too few repetitions for a verdict (${Number.isFinite(n) ? n : 0} valid run(s) per variant; at least 3 needed): treat the figures as indicative.`;
+    return `Too few repetitions for a verdict (${Number.isFinite(n) ? n : 0} valid run(s) per variant; at least ${MIN_REPETITIONS} needed): treat the figures as indicative.`;
   }
-  const improved = comparisons.filter((c) => c.verdict === 'improved').map((c) => c.label);
-  const regressed = comparisons.filter((c) => c.verdict === 'regressed').map((c) => c.label);
-  if (regressed.length) return `Verdict: regressed (${regressed.join(', ')})${improved.length ? `; improved: ${improved.join(', ')}` : ''}.`;
-  if (improved.length) return `Verdict: improved (${improved.join(', ')}); no metric regressed.`;
-  return 'Verdict: no significant change.';
+  const named = (c: Comparison) => (c.below_detectable ? `${c.label}, by less than this experiment reliably detects` : c.label);
+  const improved = comparisons.filter((c) => c.verdict === 'improved').map(named);
+  const regressed = comparisons.filter((c) => c.verdict === 'regressed').map(named);
+  const runs = `${n} valid run(s) a side`;
+  if (regressed.length) return `Verdict (${runs}): regressed (${regressed.join('; ')})${improved.length ? `; improved: ${improved.join('; ')}` : ''}.`;
+  if (improved.length) return `Verdict (${runs}): improved (${improved.join('; ')}); no metric regressed.`;
+  return `Verdict (${runs}): no significant change.`;
+}
+
+/** "Changes in payment time smaller than 12 % … cannot be told from noise in this experiment." */
+function detectableText(comparisons: Comparison[]): string {
+  const parts = comparisons
+    .filter((c) => c.min_detectable !== null && (c.metric === 'payment_mean_ms' || c.metric === 'timeout_rate' || c.verdict === 'no_significant_change'))
+    .map((c) => `${c.label} ${c.unit === 'ms' ? `${c.min_detectable?.toFixed(1)} %` : `${((c.min_detectable ?? 0) * 100).toFixed(1)} points`}`);
+  return parts.length ? `Changes smaller than these cannot be told from noise in this experiment (80 % power): ${parts.join(', ')}.` : '';
 }
 
 function movement(c: Comparison): string {
@@ -891,9 +966,18 @@ function movement(c: Comparison): string {
 }
 
 function ciText(c: Comparison): string {
-  if (c.ci95_pct) return `, 95 % CI ${signedPct(c.ci95_pct[0])} to ${signedPct(c.ci95_pct[1])}`;
-  if (c.verdict === 'too_few_repetitions') return ', too few repetitions for a confidence interval';
+  const n = c.trials_baseline !== null ? `${c.trials_baseline} vs ${c.trials_candidate} checkouts in ${c.n_baseline} vs ${c.n_candidate} runs` : `${c.n_baseline} vs ${c.n_candidate} runs`;
+  if (c.ci95_pct) return `, 95 % CI ${signedPct(c.ci95_pct[0])} to ${signedPct(c.ci95_pct[1])}, ${n}`;
+  if (c.unit === 'ratio' && c.ci95) return `, 95 % CI ${signedPoints(c.ci95[0])} to ${signedPoints(c.ci95[1])}, ${n}`;
+  if (c.verdict === 'too_few_repetitions') return `, too few repetitions for a confidence interval (${n})`;
   return '';
+}
+
+/** A difference of two rates in percentage points: "−3.1 points". */
+export function signedPoints(fraction: number | null): string {
+  if (fraction === null || !Number.isFinite(fraction)) return '–';
+  const r = Math.round(fraction * 1000) / 10;
+  return `${r > 0 ? '+' : r < 0 ? '−' : '±'}${Math.abs(r).toFixed(1)} points`;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,11 +1,13 @@
-export { percentile, percentileOfSorted, mean, describe, compareRepetitions, normalCdf, MIN_REPETITIONS } from './stats';
-export type { Distribution, Direction, Verdict, DifferenceEstimate, BootstrapOptions } from './stats';
+export { percentile, percentileOfSorted, mean, describe, compareRatio, compareRates, normalCdf, MIN_REPETITIONS } from './stats';
+export type { Distribution, Direction, Verdict, RatioEstimate, RateEstimate, RunCount } from './stats';
+export { conversionModel, estimateConversion, SEED_CONVERSION_SETTINGS } from './conversion';
+export type { ConversionModel, ConversionModelSettings, Band } from './conversion';
 export { criticalPath, traceRoot, aggregateCriticalPaths, selfTimeByOperation } from './critical-path';
 export type { CriticalPath, CriticalSegment, CriticalPathAggregate, CriticalPathShare, CriticalPathOptions } from './critical-path';
 export { loadRuns, ReportInputError } from './run-data';
 export type { RunData, SpanReader, LoadedRuns } from './run-data';
-export { analyse, CALIBRATION_FAILED_EXIT_CODE, patienceSurvival, planAccess, isTimeout, COMPARED_METRICS, METRIC_INFO, DEFAULT_VALIDITY, DEFAULT_PATIENCE } from './analyse';
-export type { Report, VariantReport, RunReport, CalibrationCheck, Comparison, ComparedMetric, AnalyseOptions, ValidityBounds, PatienceModel, Exemplar } from './analyse';
+export { analyse, CALIBRATION_FAILED_EXIT_CODE, planAccess, isTimeout, COMPARED_METRICS, METRIC_INFO, DEFAULT_VALIDITY } from './analyse';
+export type { Report, VariantReport, RunReport, CalibrationCheck, Comparison, ComparedMetric, AnalyseOptions, ValidityBounds, Exemplar } from './analyse';
 export { renderHtml } from './render-html';
 export { renderMarkdown } from './render-markdown';
 export { escapeHtml } from './charts';

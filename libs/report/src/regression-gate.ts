@@ -21,16 +21,23 @@ export function regressionGate(report: Report, thresholds: RegressionThresholds 
   for (const c of report.comparisons) {
     if (c.verdict !== 'regressed') continue;
     const allowed = thresholds[c.metric]?.maxRegressionPct ?? 0;
-    const worsePct = c.delta_pct === null ? Number.POSITIVE_INFINITY : Math.abs(c.delta_pct);
+    const worsePct = relativeChangePct(c);
     if (worsePct > allowed) {
       failures.push(
-        c.delta_pct === null
+        worsePct === Number.POSITIVE_INFINITY
           ? `${c.candidate} vs ${c.baseline}: ${c.label} regressed from ${show(c.baseline_value, c.unit)} to ${show(c.candidate_value, c.unit)} (a baseline of 0 allows no relative change)`
-          : `${c.candidate} vs ${c.baseline}: ${c.label} regressed by ${Math.abs(c.delta_pct).toFixed(1)} % (allowed ${allowed} %)`,
+          : `${c.candidate} vs ${c.baseline}: ${c.label} regressed by ${worsePct.toFixed(1)} % (allowed ${allowed} %; ${show(c.baseline_value, c.unit)} → ${show(c.candidate_value, c.unit)})`,
       );
     }
   }
   return { exitCode: failures.length ? 1 : 0, failures };
+}
+
+/** How much worse, in percent of the baseline: the ratio's change for durations, delta / baseline for rates (∞ from 0). */
+function relativeChangePct(c: Report['comparisons'][number]): number {
+  if (c.unit === 'ms') return c.delta_pct === null ? Number.POSITIVE_INFINITY : Math.abs(c.delta_pct);
+  if (c.delta === null || c.baseline_value === null || c.baseline_value === 0) return Number.POSITIVE_INFINITY;
+  return Math.abs(c.delta / c.baseline_value) * 100;
 }
 
 function show(value: number | null, unit: 'ms' | 'ratio'): string {

@@ -1,6 +1,6 @@
-import { formatMs, formatPct, signedPct, type Comparison, type LatencyStats, type Report, type VariantReport } from './analyse';
+import { formatMs, formatPct, signedPct, signedPoints, type Comparison, type LatencyStats, type Report, type VariantReport } from './analyse';
 import { escapeHtml as h, percentileCurveChart, stackedBarChart, variantColour, waterfallChart } from './charts';
-import { verdictText } from './render-markdown';
+import { changeText, ciText, detectable, sampleSize, verdictText } from './render-markdown';
 
 /**
  * report.html: one self-contained file (inline CSS and SVG; no script, font, image or link that
@@ -53,7 +53,6 @@ function summarySection(report: Report): string {
         get('checkout_p95_ms'),
         get('timeout_rate'),
         get('success_rate'),
-        get('estimated_conversion'),
       ]
         .filter((c): c is Comparison => c !== undefined)
         .map(headline)
@@ -101,14 +100,12 @@ function comparisonSection(report: Report): string {
   const rows = report.comparisons
     .map((c) => {
       const fmt = (v: number | null) => (c.unit === 'ms' ? formatMs(v) : formatPct(v));
-      const change = c.delta === null ? '–' : c.unit === 'ratio' ? `${c.delta > 0 ? '+' : c.delta < 0 ? '−' : '±'}${Math.abs(c.delta * 100).toFixed(1)} pt` : signedPct(c.delta_pct);
-      const ci = !c.ci95 ? '–' : c.unit === 'ratio' ? `${(c.ci95[0] * 100).toFixed(1)} to ${(c.ci95[1] * 100).toFixed(1)} pt` : c.ci95_pct ? `${signedPct(c.ci95_pct[0])} to ${signedPct(c.ci95_pct[1])}` : `${c.ci95[0].toFixed(1)} to ${c.ci95[1].toFixed(1)} ms`;
-      return `<tr><td>${h(c.label)}</td><td>${h(c.candidate)}</td><td class="num">${h(fmt(c.baseline_value))}</td><td class="num">${h(fmt(c.candidate_value))}</td><td class="num">${h(change)}</td><td class="num">${h(ci)}</td><td>${verdictBadge(c)}</td><td class="num">${c.n_baseline} / ${c.n_candidate}</td></tr>`;
+      return `<tr><td>${h(c.label)}</td><td>${h(c.candidate)}</td><td class="num">${h(fmt(c.baseline_value))}</td><td class="num">${h(fmt(c.candidate_value))}</td><td class="num">${h(changeText(c))}</td><td class="num">${h(ciText(c))}</td><td class="num">${h(detectable(c))}</td><td>${verdictBadge(c)}</td><td class="num">${h(sampleSize(c))}</td></tr>`;
     })
     .join('');
   return `<section id="comparisons"><h2>Comparisons with ${h(report.experiment.baseline)}</h2>
-<p>Each value is the mean over a variant's valid runs of that run's figure; the interval comes from resampling whole runs (${h(report.statistics.interval_method)}; ${report.statistics.resamples} resamples, seed ${report.statistics.seed}). "pt" means percentage points.</p>
-<table><thead><tr><th>metric</th><th>variant</th><th>baseline value</th><th>variant value</th><th>change</th><th>95 % CI of change</th><th>verdict</th><th>runs (base / cand.)</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+<p>Runs are the unit of evidence. Durations: the mean over a variant's valid runs of each run's figure, compared as a ratio (${h(report.statistics.interval_method)}). Rates: ${h(report.statistics.rate_method)}. "Smallest detectable" is the change this design finds with ${report.statistics.power * 100} % power at the ${report.statistics.alpha * 100} % level, from the observed run-to-run spread: a smaller change cannot be told from noise here. "points" means percentage points.</p>
+<table><thead><tr><th>metric</th><th>variant</th><th>baseline value</th><th>variant value</th><th>change</th><th>95 % CI of change</th><th>smallest detectable</th><th>verdict</th><th>n: runs (base / cand.); checkouts</th></tr></thead><tbody>${rows}</tbody></table></section>`;
 }
 
 function percentileSection(report: Report): string {
@@ -267,11 +264,19 @@ function operationsSection(report: Report): string {
 
 function conversionSection(report: Report): string {
   const m = report.conversion_model;
-  const rows = report.variants.map((v) => `<tr><td>${h(v.name)}</td><td class="num">${h(formatPct(v.success_rate))}</td><td class="num">${h(formatPct(v.conversion.estimated))}</td></tr>`).join('');
+  const rows = report.variants
+    .map((v) => {
+      const change = m.changes.find((c) => c.candidate === v.name);
+      const band = v.conversion ? `${formatPct(v.conversion.low)} / ${formatPct(v.conversion.central)} / ${formatPct(v.conversion.high)}` : '–';
+      const delta = change ? `${signedPoints(change.central)} (${signedPoints(change.low)} to ${signedPoints(change.high)})` : v.baseline ? 'baseline' : '–';
+      return `<tr><td>${h(v.name)}</td><td class="num">${h(formatPct(v.success_rate))}</td><td class="num">${h(band)}</td><td class="num">${h(delta)}</td></tr>`;
+    })
+    .join('');
   return `<section id="conversion"><h2>Estimated conversion: a model</h2>
-<p>This is an estimate from a simple model, not a measurement of real shoppers. Assumptions:</p>
+<p>This is an estimate from a model, not a measurement of real shoppers. In words:</p>
 <ul>${m.assumptions.map((a) => `<li>${h(a)}</li>`).join('')}</ul>
-<table><thead><tr><th>variant</th><th>checkouts paid</th><th>estimated conversion</th></tr></thead><tbody>${rows}</tbody></table></section>`;
+<table><thead><tr><th>variant</th><th>checkouts paid</th><th>estimated conversion: low / central / high</th><th>change in points: central (band)</th></tr></thead><tbody>${rows}</tbody></table>
+<p class="note">Sources: ${m.sources.map((src) => h(src)).join(' ')}</p></section>`;
 }
 
 function provenanceSection(report: Report): string {
@@ -291,6 +296,8 @@ function provenanceSection(report: Report): string {
 <tr><th>node</th><td><code>${h(stringify(p.node))}</code></td></tr>
 <tr><th>percentiles</th><td>${h(report.statistics.percentile_method)}</td></tr>
 <tr><th>intervals</th><td>${h(report.statistics.interval_method)}</td></tr>
+<tr><th>rates</th><td>${h(report.statistics.rate_method)}</td></tr>
+<tr><th>run order</th><td>${p.run_order ? `shuffled within each round, seed ${p.run_order.seed}: ${h(p.run_order.runs.join(', '))}` : 'not recorded'}</td></tr>
 <tr><th>CPU isolation</th><td>${h(p.isolation_summary)}</td></tr>
 <tr><th>runs read from</th><td>${p.sources.map((s) => `<code>${h(s)}</code>`).join('<br>')}</td></tr>
 </tbody></table>
@@ -321,12 +328,13 @@ const GLOSSARY: [string, string][] = [
   ['Dropped iteration', 'A planned checkout flow the load generator could not start because all its virtual users were busy. Many drops mean the planned load was not delivered.'],
   ['Schedule lag', 'How late the load generator started an iteration compared with its plan.'],
   ['Event-loop delay', 'How long the load generator\'s own process was too busy to react. A high value means the generator, not the system, limited the measurement.'],
-  ['Repetition (run)', 'One complete measured load test of one variant. Variants run interleaved (A B C A B C …) so drift affects all alike.'],
-  ['Confidence interval (95 % CI)', 'The range that, by the data, most likely holds the true change. Computed by bootstrap; when it contains zero the data cannot tell the variants apart.'],
-  ['Bootstrap', 'Estimating uncertainty by recomputing the figure many times on resampled data (here: whole runs drawn with replacement).'],
-  ['Verdict', '"Improved" or "regressed" when the 95 % CI excludes zero in the better or worse direction; otherwise "no significant change". With fewer than 3 valid runs per variant no verdict is given.'],
+  ['Repetition (run)', 'One complete measured load test of one variant. Variants run interleaved, one run of each per round, in an order shuffled with a recorded seed, so a slow drift cannot favour one variant.'],
+  ['Confidence interval (95 % CI)', 'The range that, by the data, most likely holds the true change. For a duration it is built on the ratio of the two means, so it can never say "faster by more than 100 %"; for a rate it is in percentage points. When it contains no change, the data cannot tell the variants apart.'],
+  ['Smallest detectable change', 'The smallest change this experiment finds 8 times out of 10, given how much its runs varied. A real change smaller than this usually shows as "no significant change"; more or longer runs make it smaller.'],
+  ['A/A check', 'The same configuration run as two variants (`--aa`). Every verdict other than "no significant change" is then false; at the 5 % level about 1 comparison in 20 is expected to be.'],
+  ['Verdict', '"Improved" or "regressed" when the 95 % CI excludes no change, in the better or worse direction; otherwise "no significant change". With fewer than 3 valid runs per variant no verdict is given.'],
   ['Baseline, candidate', 'The baseline is the variant everything is compared against (the "before"); each other variant is a candidate (an "after").'],
-  ['Conversion (estimated)', 'The share of checkouts that end paid before the shopper loses patience, under the model described above.'],
+  ['Conversion (estimated)', 'The share of checkouts that become orders under the model described above: failed and timed-out checkouts are lost orders, and slower ones convert a little less often. Shown as a low / central / high band.'],
   ['p-th percentile curve', 'Latency plotted against percentile; the right-hand end is the slow tail.'],
 ];
 

@@ -1,4 +1,4 @@
-import { formatMs, formatPct, signedPct, type Comparison, type Report } from './analyse';
+import { formatMs, formatPct, signedPct, signedPoints, type Comparison, type Report } from './analyse';
 
 /** report.md: the summary and the key tables, for a pull request description or comment. */
 export function renderMarkdown(report: Report): string {
@@ -17,10 +17,15 @@ export function renderMarkdown(report: Report): string {
     out.push('');
   }
 
-  out.push('## Comparisons', '', `Baseline: **${md(report.experiment.baseline)}**. Values are means over valid runs; the interval is a 95 % bootstrap interval with runs as the unit.`, '');
-  out.push('| metric | candidate | baseline | candidate value | change | 95 % CI | verdict |', '| --- | --- | --- | --- | --- | --- | --- |');
+  out.push(
+    '## Comparisons',
+    '',
+    `Baseline: **${md(report.experiment.baseline)}**. Runs are the unit. Durations: mean over valid runs, change as a ratio with its 95 % interval on the log scale. Rates: checkouts pooled over valid runs, change in percentage points with a 95 % interval that allows for run-to-run spread. "Detectable" is the smallest change this design finds with 80 % power.`,
+    '',
+  );
+  out.push('| metric | candidate | baseline | candidate value | change | 95 % CI | detectable | verdict | n (runs; checkouts) |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const c of report.comparisons) {
-    out.push(`| ${md(c.label)} | ${md(c.candidate)} | ${value(c, c.baseline_value)} | ${value(c, c.candidate_value)} | ${change(c)} | ${ci(c)} | ${verdictText(c)} |`);
+    out.push(`| ${md(c.label)} | ${md(c.candidate)} | ${value(c, c.baseline_value)} | ${value(c, c.candidate_value)} | ${change(c)} | ${ci(c)} | ${detectable(c)} | ${verdictText(c)} | ${sampleSize(c)} |`);
   }
   out.push('');
 
@@ -34,10 +39,10 @@ export function renderMarkdown(report: Report): string {
   out.push('');
 
   out.push('## Outcomes', '');
-  out.push('| variant | valid runs | checkouts | success | timeouts | errors | dropped iterations | payment mean | est. conversion |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  out.push('| variant | valid runs | checkouts | success | timeouts | errors | dropped iterations | payment mean | est. conversion (model: low / central / high) |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const v of report.variants) {
     out.push(
-      `| ${md(v.name)}${v.baseline ? ' (baseline)' : ''} | ${v.valid_runs}/${v.runs.length} | ${v.checkouts} | ${formatPct(v.success_rate)} | ${formatPct(v.timeout_rate)} | ${formatPct(v.error_rate)} | ${v.dropped_iterations} | ${formatMs(v.payment.mean_ms)} | ${formatPct(v.conversion.estimated)} |`,
+      `| ${md(v.name)}${v.baseline ? ' (baseline)' : ''} | ${v.valid_runs}/${v.runs.length} | ${v.checkouts} | ${formatPct(v.success_rate)} | ${formatPct(v.timeout_rate)} | ${formatPct(v.error_rate)} | ${v.dropped_iterations} | ${formatMs(v.payment.mean_ms)} | ${v.conversion ? `${formatPct(v.conversion.low)} / ${formatPct(v.conversion.central)} / ${formatPct(v.conversion.high)}` : '–'} |`,
     );
   }
   out.push('');
@@ -66,19 +71,22 @@ export function renderMarkdown(report: Report): string {
   out.push(`${report.validity.valid_runs} of ${report.validity.runs} runs valid.`);
   for (const r of report.validity.invalid) out.push(`- \`${md(r.run_id)}\`: ${md(r.reason)}`);
   out.push('', md(report.provenance.isolation_summary), '');
-  out.push(
-    `_Estimated conversion is a model (patience log-normal, median ${report.conversion_model.patienceMedianMs} ms, σ ${report.conversion_model.patienceSigma}); see report.html for its assumptions._`,
-    '',
-  );
+  out.push('## Estimated conversion (a model)', '');
+  for (const line of report.conversion_model.assumptions) out.push(`- ${md(line)}`);
+  for (const c of report.conversion_model.changes) {
+    out.push(`- ${md(c.candidate)} vs ${md(c.baseline)}: ${signedPoints(c.central)} (band ${signedPoints(c.low)} to ${signedPoints(c.high)}).`);
+  }
+  out.push('', 'Sources:', ...report.conversion_model.sources.map((s) => `- ${md(s)}`), '');
   return out.join('\n');
 }
 
 export function verdictText(c: Comparison): string {
+  const small = c.below_detectable ? ' (smaller than detectable)' : '';
   switch (c.verdict) {
     case 'improved':
-      return 'improved';
+      return `improved${small}`;
     case 'regressed':
-      return 'regressed';
+      return `regressed${small}`;
     case 'no_significant_change':
       return 'no significant change';
     case 'too_few_repetitions':
@@ -92,17 +100,31 @@ function value(c: Comparison, v: number | null): string {
   return c.unit === 'ms' ? formatMs(v) : formatPct(v);
 }
 
-function change(c: Comparison): string {
+/** The change: a ratio in percent for durations, percentage points for rates. */
+export function changeText(c: Comparison): string {
   if (c.delta === null) return '–';
-  if (c.unit === 'ratio') return `${c.delta > 0 ? '+' : c.delta < 0 ? '−' : '±'}${Math.abs(c.delta * 100).toFixed(1)} pt`;
-  return signedPct(c.delta_pct);
+  return c.unit === 'ratio' ? signedPoints(c.delta) : signedPct(c.delta_pct);
 }
 
-function ci(c: Comparison): string {
+export function ciText(c: Comparison): string {
   if (!c.ci95) return '–';
-  if (c.unit === 'ratio') return `${(c.ci95[0] * 100).toFixed(1)} to ${(c.ci95[1] * 100).toFixed(1)} pt`;
-  return c.ci95_pct ? `${signedPct(c.ci95_pct[0])} to ${signedPct(c.ci95_pct[1])}` : `${c.ci95[0].toFixed(1)} to ${c.ci95[1].toFixed(1)} ms`;
+  if (c.unit === 'ratio') return `${signedPoints(c.ci95[0])} to ${signedPoints(c.ci95[1])}`;
+  return c.ci95_pct ? `${signedPct(c.ci95_pct[0])} to ${signedPct(c.ci95_pct[1])}` : '–';
 }
+
+/** The smallest change this design detects (80 % power): "±12.1 %" or "1.5 points". */
+export function detectable(c: Comparison): string {
+  if (c.min_detectable === null) return '–';
+  return c.unit === 'ratio' ? `${(c.min_detectable * 100).toFixed(1)} points` : `${c.min_detectable.toFixed(1)} %`;
+}
+
+/** n next to every interval: runs per side, and checkouts for rates. */
+export function sampleSize(c: Comparison): string {
+  return c.trials_baseline !== null ? `${c.n_baseline} / ${c.n_candidate}; ${c.trials_baseline} / ${c.trials_candidate}` : `${c.n_baseline} / ${c.n_candidate}`;
+}
+
+const change = changeText;
+const ci = ciText;
 
 function n(v: number | null): string {
   return v === null ? '–' : v.toFixed(1);

@@ -30,7 +30,6 @@ describe('report.html in headless Chromium', () => {
     const hostile = '<img src="https://evil.example/x.png" onerror="console.error(1)">';
     const { files } = await writeReport({ runs: swiftcartRuns({ iterations: 80 }), experiment: { name: 'swiftcart', title: `SwiftCart ${hostile}`, rationale: { billingPoolMax: hostile } } }, dir, {
       jaegerUrl: 'http://jaeger.invalid:16686',
-      resamples: 1000,
     });
     const page = await browser.newPage();
     const problems: string[] = [];

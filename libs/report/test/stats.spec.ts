@@ -1,5 +1,18 @@
 import { seededRandom } from '@checkout-lab/config';
-import { compareRepetitions, describe as describeSample, mean, normalCdf, percentile } from '../src/stats';
+import {
+  compareRates,
+  compareRatio,
+  describe as describeSample,
+  mean,
+  minDetectableShift,
+  normalCdf,
+  normalQuantile,
+  percentile,
+  powerOfTTest,
+  studentTQuantile,
+  wilsonInterval,
+  type RunCount,
+} from '../src/stats';
 
 describe('percentile (linear interpolation between closest ranks, as k6)', () => {
   const oneToTen = [10, 3, 7, 1, 9, 2, 8, 4, 6, 5];
@@ -40,78 +53,198 @@ describe('normalCdf', () => {
   });
 });
 
-describe('compareRepetitions (bootstrap, runs as the unit)', () => {
-  const noisy = (centre: number, spread: number, n: number, seed: number) => {
-    const r = seededRandom(seed);
-    return Array.from({ length: n }, () => centre + (r() - 0.5) * 2 * spread);
-  };
+describe('distributions', () => {
+  it('matches the t table and the normal quantiles', () => {
+    expect(studentTQuantile(0.975, 2)).toBeCloseTo(4.303, 3);
+    expect(studentTQuantile(0.975, 4)).toBeCloseTo(2.776, 3);
+    expect(studentTQuantile(0.975, 30)).toBeCloseTo(2.042, 3);
+    expect(studentTQuantile(0.8, 4)).toBeCloseTo(0.941, 3);
+    expect(studentTQuantile(0.025, 4)).toBeCloseTo(-2.776, 3);
+    expect(normalQuantile(0.975)).toBeCloseTo(1.959964, 5);
+    expect(normalQuantile(0.8)).toBeCloseTo(0.841621, 5);
+  });
 
-  it('calls a clear drop in latency an improvement, with an interval around the true change', () => {
-    const before = noisy(1200, 60, 5, 1);
-    const after = noisy(840, 40, 5, 2);
-    const est = compareRepetitions(before, after, 'lower_is_better');
+  it('gives the nominal level at no shift and the textbook 2.80 standard errors for 80 % power with known variance', () => {
+    expect(powerOfTTest(0, 4)).toBeCloseTo(0.05, 3);
+    expect(minDetectableShift(Number.POSITIVE_INFINITY)).toBeCloseTo(1.959964 + 0.841621, 2);
+    // With 4 degrees of freedom it takes more: about t(0.975) + t(0.8) = 3.72, a little more for the noncentral t.
+    expect(minDetectableShift(4)).toBeGreaterThan(3.7);
+    expect(minDetectableShift(4)).toBeLessThan(3.85);
+  });
+
+  it('computes Wilson intervals that stay inside [0, 1] at 0 events', () => {
+    const [low, high] = wilsonInterval(0, 100);
+    expect(low).toBe(0);
+    expect(high).toBeCloseTo(1.959964 ** 2 / (100 + 1.959964 ** 2), 6);
+  });
+});
+
+const normalFrom = (seed: number) => {
+  const r = seededRandom(seed);
+  return () => Math.sqrt(-2 * Math.log(Math.max(r(), 1e-12))) * Math.cos(2 * Math.PI * r());
+};
+
+describe('compareRatio (ratio of means, runs as the unit, log-scale interval)', () => {
+  it('calls a clear drop in latency an improvement, with an interval around the true ratio', () => {
+    const est = compareRatio([1200, 1150, 1250], [840, 860, 820], 'lower_is_better');
     expect(est.verdict).toBe('improved');
-    expect(est.deltaPct).toBeLessThan(-20);
-    expect(est.ci95).toBeDefined();
-    const [low, high] = est.ci95 as [number, number];
-    expect(low).toBeLessThan(est.delta);
-    expect(high).toBeGreaterThan(est.delta);
+    expect(est.changePct).toBeCloseTo(-30, 6);
+    const [low, high] = est.ci95Pct as [number, number];
+    expect(low).toBeLessThan(-30);
+    expect(high).toBeGreaterThan(-30);
     expect(high).toBeLessThan(0);
-    expect(low).toBeGreaterThan(-360 - 150);
+    expect(est.df).toBe(4);
   });
 
-  it('calls the same change a regression when it goes the other way', () => {
-    expect(compareRepetitions(noisy(840, 40, 4, 3), noisy(1200, 60, 4, 4), 'lower_is_better').verdict).toBe('regressed');
+  it('never gives an interval below −100 %, however noisy the runs', () => {
+    const est = compareRatio([100, 3000, 50], [10, 2000, 5], 'lower_is_better');
+    const [low, high] = est.ci95Pct as [number, number];
+    expect(low).toBeGreaterThan(-100);
+    expect(high).toBeGreaterThan(low);
+    expect(est.verdict).toBe('no_significant_change');
   });
 
-  it('reads direction: a higher success rate is an improvement, a lower one a regression', () => {
-    expect(compareRepetitions([0.9, 0.91, 0.89], [0.97, 0.98, 0.975], 'higher_is_better').verdict).toBe('improved');
-    expect(compareRepetitions([0.97, 0.98, 0.975], [0.9, 0.91, 0.89], 'higher_is_better').verdict).toBe('regressed');
-  });
-
-  it('rarely finds a change between samples of the same distribution (false alarms near the nominal 5 %)', () => {
-    const r = seededRandom(99);
-    const normal = () => Math.sqrt(-2 * Math.log(Math.max(r(), 1e-12))) * Math.cos(2 * Math.PI * r());
-    for (const n of [3, 5]) {
-      let alarms = 0;
-      const trials = 300;
-      for (let t = 0; t < trials; t++) {
-        const a = Array.from({ length: n }, () => 1000 + 100 * normal());
-        const b = Array.from({ length: n }, () => 1000 + 100 * normal());
-        if (compareRepetitions(a, b, 'lower_is_better', { resamples: 1000, seed: t }).verdict !== 'no_significant_change') alarms++;
-      }
-      // A plain percentile bootstrap alarms about 20 % of the time at n = 3; the corrected one near 5 %.
-      expect(alarms / trials).toBeLessThan(0.1);
-    }
-  });
-
-  it('detects a real 30 % drop with 3 runs a side in most trials', () => {
-    const r = seededRandom(5);
-    const normal = () => Math.sqrt(-2 * Math.log(Math.max(r(), 1e-12))) * Math.cos(2 * Math.PI * r());
-    let found = 0;
-    for (let t = 0; t < 100; t++) {
-      const a = Array.from({ length: 3 }, () => 1200 + 60 * normal());
-      const b = Array.from({ length: 3 }, () => 840 + 60 * normal());
-      if (compareRepetitions(a, b, 'lower_is_better', { resamples: 1000, seed: t }).verdict === 'improved') found++;
-    }
-    expect(found).toBeGreaterThan(90);
+  it('reads direction, and calls the reverse change a regression', () => {
+    expect(compareRatio([840, 860, 820], [1200, 1150, 1250], 'lower_is_better').verdict).toBe('regressed');
+    expect(compareRatio([0.9, 0.91, 0.89], [0.97, 0.98, 0.975], 'higher_is_better').verdict).toBe('improved');
   });
 
   it('finds no change, with a zero-width interval, for identical runs', () => {
-    const est = compareRepetitions([5, 5, 5], [5, 5, 5], 'lower_is_better');
-    expect(est).toMatchObject({ delta: 0, deltaPct: 0, ci95: [0, 0], verdict: 'no_significant_change' });
+    const est = compareRatio([5, 5, 5], [5, 5, 5], 'lower_is_better');
+    expect(est).toMatchObject({ ratio: 1, changePct: 0, ci95Ratio: [1, 1], verdict: 'no_significant_change' });
   });
 
   it('gives no interval and no verdict with fewer than 3 repetitions on a side', () => {
-    const est = compareRepetitions([1200, 1210], [840, 850, 845], 'lower_is_better');
+    const est = compareRatio([1200, 1210], [840, 850, 845], 'lower_is_better');
     expect(est.verdict).toBe('too_few_repetitions');
-    expect(est.ci95).toBeUndefined();
-    expect(est.deltaPct).toBeCloseTo(((845 - 1205) / 1205) * 100, 6);
+    expect(est.ci95Pct).toBeUndefined();
+    expect(est.changePct).toBeCloseTo((845 / 1205 - 1) * 100, 6);
   });
 
-  it('is deterministic for a seed', () => {
-    const a = compareRepetitions([1, 2, 3, 4], [2, 3, 4, 6], 'lower_is_better', { seed: 7 });
-    const b = compareRepetitions([1, 2, 3, 4], [2, 3, 4, 6], 'lower_is_better', { seed: 7 });
-    expect(a.ci95).toEqual(b.ci95);
+  it('states the smallest detectable change from the observed spread: about 3.8 standard errors at 3 runs a side', () => {
+    const est = compareRatio([1000, 1060, 940], [1000, 1060, 940], 'lower_is_better');
+    const se = Math.sqrt((2 * (0.06 ** 2 / 3)) * (1 / 1) );
+    expect(est.minDetectablePct as number).toBeCloseTo((Math.exp(minDetectableShift(4) * se) - 1) * 100, 6);
+  });
+
+  // Simulation: many synthetic experiments with known truth. Runs' means scatter 6 % around
+  // their variant's true mean (about what swiftcart's runs show).
+  const experiments = 2000;
+  const simulate = (n: number, shift: number, seed: number) => {
+    const normal = normalFrom(seed);
+    let verdicts = 0;
+    for (let t = 0; t < experiments; t++) {
+      const a = Array.from({ length: n }, () => 1000 * (1 + 0.06 * normal()));
+      const b = Array.from({ length: n }, () => 1000 * (1 - shift) * (1 + 0.06 * normal()));
+      if (compareRatio(a, b, 'lower_is_better').verdict !== 'no_significant_change') verdicts++;
+    }
+    return verdicts / experiments;
+  };
+  // Binomial slack: three standard errors of a rate estimated from `experiments` trials.
+  const slack = (p: number) => 3 * Math.sqrt((p * (1 - p)) / experiments);
+
+  it.each([3, 4])('gives a false verdict in at most 5 %% of A/A experiments (n = %i a side, 2000 experiments)', (n) => {
+    const falseRate = simulate(n, 0, 100 + n);
+    expect(falseRate).toBeLessThanOrEqual(0.05 + slack(0.05));
+  });
+
+  it.each([
+    [3, 0.1],
+    [3, 0.15],
+    [4, 0.1],
+  ])('detects a true change as often as its stated power says (n = %i, change %f)', (n, shift) => {
+    const detected = simulate(n, shift, 200 + n);
+    const se = Math.sqrt((2 * 0.06 ** 2) / n);
+    const stated = powerOfTTest(-Math.log(1 - shift) / se, 2 * n - 2);
+    expect(Math.abs(detected - stated)).toBeLessThanOrEqual(slack(stated) + 0.02);
+  });
+});
+
+describe('compareRates (pooled counts, quasi-binomial dispersion, Newcombe interval)', () => {
+  const runs = (events: number[], trials = 200): RunCount[] => events.map((e) => ({ events: e, trials }));
+
+  it('calls timeouts of 1 % in each run against none significant at 600 checkouts a side', () => {
+    const est = compareRates(runs([2, 2, 2]), runs([0, 0, 0]), 'lower_is_better');
+    expect(est.baselineRate).toBeCloseTo(0.01, 9);
+    expect(est.difference).toBeCloseTo(-0.01, 9);
+    expect(est.verdict).toBe('improved');
+    const [low, high] = est.ci95 as [number, number];
+    expect(low).toBeGreaterThan(-0.03);
+    expect(high).toBeLessThan(0);
+  });
+
+  it('does not call the same total significant when the runs disagree (overdispersion)', () => {
+    const est = compareRates(runs([6, 0, 0]), runs([0, 0, 0]), 'lower_is_better');
+    expect(est.dispersion as number).toBeGreaterThan(2);
+    expect(est.verdict).toBe('no_significant_change');
+  });
+
+  it('keeps rates at 0 on both sides at no change, and states what could be detected', () => {
+    const est = compareRates(runs([0, 0, 0]), runs([0, 0, 0]), 'lower_is_better');
+    expect(est.verdict).toBe('no_significant_change');
+    expect(est.difference).toBe(0);
+    expect(est.minDetectableDifference as number).toBeGreaterThan(0);
+    expect(est.minDetectableDifference as number).toBeLessThan(0.03);
+  });
+
+  it('reads direction: a higher success rate is an improvement', () => {
+    expect(compareRates(runs([150, 152, 149]), runs([190, 192, 191]), 'higher_is_better').verdict).toBe('improved');
+    expect(compareRates(runs([190, 192, 191]), runs([150, 152, 149]), 'higher_is_better').verdict).toBe('regressed');
+  });
+
+  it('gives no verdict with fewer than 3 runs a side', () => {
+    expect(compareRates(runs([5, 5]), runs([0, 0, 0]), 'lower_is_better').verdict).toBe('too_few_repetitions');
+  });
+
+  // Simulation with binomial runs and with overdispersed (beta-binomial, φ = 3) runs.
+  const experiments = 2000;
+  const slack = (p: number) => 3 * Math.sqrt((p * (1 - p)) / experiments);
+  const simulate = (rate: number, dispersion: number, trials: number, seed: number) => {
+    const r = seededRandom(seed);
+    const normal = normalFrom(seed + 1);
+    const gamma = (shape: number): number => {
+      if (shape < 1) return gamma(1 + shape) * Math.pow(r(), 1 / shape);
+      const d = shape - 1 / 3;
+      const c = 1 / Math.sqrt(9 * d);
+      for (;;) {
+        let x: number;
+        let v: number;
+        do {
+          x = normal();
+          v = 1 + c * x;
+        } while (v <= 0);
+        v = v * v * v;
+        const u = r();
+        if (Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
+      }
+    };
+    // Beta-binomial with intra-run correlation ρ has dispersion 1 + (trials − 1) ρ.
+    const rho = (dispersion - 1) / (trials - 1);
+    const run = (): RunCount => {
+      let p = rate;
+      if (rho > 0) {
+        const x = gamma(rate * (1 / rho - 1));
+        const y = gamma((1 - rate) * (1 / rho - 1));
+        p = x / (x + y);
+      }
+      let events = 0;
+      for (let i = 0; i < trials; i++) if (r() < p) events++;
+      return { events, trials };
+    };
+    let verdicts = 0;
+    for (let t = 0; t < experiments; t++) {
+      const a = [run(), run(), run()];
+      const b = [run(), run(), run()];
+      if (compareRates(a, b, 'lower_is_better').verdict !== 'no_significant_change') verdicts++;
+    }
+    return verdicts / experiments;
+  };
+
+  it.each([
+    [0.03, 1],
+    [0.03, 3],
+    [0.9, 3],
+  ])('gives a false verdict in at most 5 %% of A/A experiments (rate %f, dispersion %f, 3 runs of 200)', (rate, dispersion) => {
+    expect(simulate(rate, dispersion, 200, 7)).toBeLessThanOrEqual(0.05 + slack(0.05));
   });
 });

@@ -114,6 +114,26 @@ export const telemetryHealthSchema = z.object({
 export type TelemetryHealth = z.infer<typeof telemetryHealthSchema>;
 
 /**
+ * The conversion model's parameters, as an experiment file gives them: the two figures of a known
+ * incident (latency and conversion before and after a fix) and the unknown share of checkouts it
+ * lost before the fix, one value per end of the band; plus the sources, cited in the report.
+ */
+export const conversionSettingsSchema = z
+  .object({
+    calibration: z
+      .object({
+        before: z.object({ latencyMs: z.number().positive(), conversion: z.number().gt(0).max(1) }).strict(),
+        after: z.object({ latencyMs: z.number().positive(), conversion: z.number().gt(0).max(1) }).strict(),
+        lostBefore: z.object({ low: z.number().min(0).lt(1), central: z.number().min(0).lt(1), high: z.number().min(0).lt(1) }).strict(),
+      })
+      .strict()
+      .refine((c) => c.before.latencyMs > c.after.latencyMs, { message: '"before" must be slower than "after"' }),
+    sources: z.array(z.string().min(1)).min(1),
+  })
+  .strict();
+export type ConversionSettings = z.infer<typeof conversionSettingsSchema>;
+
+/**
  * experiment.json: the resolved experiment definition plus provenance. The report reads only
  * what it shows; everything is optional so that a hand-made experiment directory still reads.
  */
@@ -137,6 +157,12 @@ export const experimentInfoSchema = z.looseObject({
     .optional(),
   thresholds: z.record(z.string(), z.looseObject({ maxRegressionPct: z.number().optional() })).optional(),
   rationale: z.record(z.string(), z.string()).optional(),
+  /** `--aa`: the second variant is a copy of the baseline, so every verdict but "no significant change" is false. */
+  aa: z.boolean().optional(),
+  /** The conversion model's calibration points and sources (libs/report conversion.ts). */
+  conversion: conversionSettingsSchema.optional(),
+  /** The order the runs ran in: shuffled within each round with this seed. */
+  runOrder: z.object({ seed: z.number().int(), runs: z.array(z.string()) }).optional(),
   git: z.unknown().optional(),
   machine: z.unknown().optional(),
   node: z.unknown().optional(),

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import * as path from 'node:path';
@@ -11,6 +11,8 @@ import { loadLabSettings } from '../settings';
 
 interface ExperimentOptions {
   quick?: boolean;
+  aa?: boolean;
+  seed?: number;
   out?: string;
   failOnRegression?: boolean;
   jaeger?: string;
@@ -22,12 +24,14 @@ export function registerExperiment(program: Command): void {
     .description('run the variants of an experiment under the same load and data, and write the before/after report')
     .argument('[name|file]', 'a bundled experiment (libs/lab/experiments) or a JSON/YAML definition file', 'swiftcart')
     .option('--quick', 'the short version: fewer repetitions, a shorter load, two variants (see the definition\'s "quick")')
+    .option('--aa', 'A/A check: run the baseline against an identical copy of itself with the same design (false verdicts, smallest detectable change)')
+    .option('--seed <n>', 'seed of the run order (shuffled within each round); default: a fresh one, recorded in experiment.json', parseSeed)
     .option('--out <dir>', 'where to write the runs and the report (default: $LAB_DATA_DIR/experiments/<name>-<time>)')
     .option('--fail-on-regression', 'exit 1 when a comparison regresses significantly beyond the experiment\'s thresholds')
     .option('--jaeger <url>', 'Jaeger UI base URL for links from the exemplar traces')
     .action(async (nameOrFile: string, options: ExperimentOptions) => {
       const settings = loadLabSettings(process.env);
-      const experiment = loadExperiment(nameOrFile, { quick: options.quick ?? false });
+      const experiment = loadExperiment(nameOrFile, { quick: options.quick ?? false, aa: options.aa ?? false });
       const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
       const outDir = path.resolve(options.out ?? path.join(settings.dataDir, 'experiments', `${experiment.name}${experiment.quick ? '-quick' : ''}-${stamp}`));
       const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -47,7 +51,12 @@ export function registerExperiment(program: Command): void {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
 
-      const result = await runExperiment(experiment, outDir, parts, { say, provenance: provenance(), signal: stop.signal });
+      const result = await runExperiment(experiment, outDir, parts, {
+        say,
+        provenance: provenance(),
+        signal: stop.signal,
+        ...(options.seed !== undefined ? { orderSeed: options.seed } : {}),
+      });
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
 
@@ -127,6 +136,14 @@ function provenance(): Record<string, unknown> {
     machine: { cpus: cpu.length, cpuModel: cpu[0]?.model ?? 'unknown', memoryBytes: totalmem(), platform: `${process.platform} ${process.arch}` },
     node: process.version,
   };
+}
+
+function parseSeed(text: string): number {
+  const seed = Number(text);
+  if (!Number.isInteger(seed) || seed < 0 || seed >= 2 ** 31) {
+    throw new InvalidArgumentError(`must be a whole number from 0 to ${2 ** 31 - 1}, got "${text}"`);
+  }
+  return seed;
 }
 
 function formatSeconds(s: number): string {

@@ -109,21 +109,39 @@ describe('experiment definitions', () => {
     });
   });
 
-  it('plans runs interleaved, A B A B, each with its own run id and directory', () => {
-    const experiment = loadExperiment('swiftcart', { quick: true });
-    const runs = planRuns(experiment, '/out', '20261125120000');
-    expect(runs.map((r) => `${r.variant.name}#${r.repetition}`)).toEqual([
-      'legacy-sql#1',
-      'indexed-sql#1',
-      'legacy-sql#2',
-      'indexed-sql#2',
-      'legacy-sql#3',
-      'indexed-sql#3',
-      'legacy-sql#4',
-      'indexed-sql#4',
-    ]);
+  it('plans runs in rounds, one of each variant per round, shuffled by a seed, each with its own run id and directory', () => {
+    const experiment = loadExperiment('swiftcart');
+    const runs = planRuns(experiment, '/out', '20261125120000', 42);
+    const rounds = [0, 1, 2].map((i) => runs.slice(i * 3, i * 3 + 3));
+    for (const [i, round] of rounds.entries()) {
+      expect(round.map((r) => r.variant.name).sort()).toEqual(['dynamodb', 'indexed-sql', 'legacy-sql']);
+      expect(round.every((r) => r.repetition === i + 1)).toBe(true);
+    }
+    // The same seed gives the same order; over a few seeds the first run of a round is not always the same variant.
+    expect(planRuns(experiment, '/out', '20261125120000', 42).map((r) => r.runId)).toEqual(runs.map((r) => r.runId));
+    const firsts = new Set([1, 2, 3, 4, 5, 6, 7, 8].flatMap((seed) => planRuns(experiment, '/out', 'x', seed).filter((_, i) => i % 3 === 0).map((r) => r.variant.name)));
+    expect(firsts.size).toBe(3);
     expect(new Set(runs.map((r) => r.runId)).size).toBe(runs.length);
-    expect(runs[1]?.dir).toBe('/out/runs/02-indexed-sql-r1');
-    expect(runs[1]?.runId).toBe('swiftcart-20261125120000-02-indexed-sql-r1');
+    const second = runs[1] as (typeof runs)[number];
+    expect(second.dir).toBe(`/out/runs/02-${second.variant.name}-r1`);
+    expect(second.runId).toBe(`swiftcart-20261125120000-02-${second.variant.name}-r1`);
+  });
+
+  it('builds the A/A version: the baseline against an identical copy, same design', () => {
+    const normal = loadExperiment('swiftcart');
+    const aa = loadExperiment('swiftcart', { aa: true });
+    expect(aa.aa).toBe(true);
+    expect(aa.variants.map((v) => v.name)).toEqual(['legacy-sql', 'legacy-sql-copy']);
+    expect(aa.variants[1]?.settings).toEqual(aa.variants[0]?.settings);
+    expect(aa.variants[0]?.settings).toEqual(normal.variants[0]?.settings);
+    expect(aa.repetitions).toBe(normal.repetitions);
+    expect(aa.load).toEqual(normal.load);
+    expect(aa.baseline).toBe('legacy-sql');
+  });
+
+  it('reads the conversion model from the definition and rejects a calibration that cannot be fitted', () => {
+    expect(loadExperiment('swiftcart').conversion?.calibration.before.latencyMs).toBe(1200);
+    const bad = { ...minimal, conversion: { calibration: { before: { latencyMs: 800, conversion: 0.7 }, after: { latencyMs: 840, conversion: 0.72 }, lostBefore: { low: 0.05, central: 0.03, high: 0.01 } }, sources: ['x'] } };
+    expect(() => parseExperiment(bad, 'bad.json')).toThrow(/before.*slower than "after"/);
   });
 });

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { COMPARED_METRICS } from '@checkout-lab/report';
+import { conversionSettingsSchema } from '@checkout-lab/run-record';
 import { REPO_ROOT } from '../stack/service-process';
 
 /** Bundled experiment definitions: `checkout-lab experiment <name>` looks here first. */
@@ -106,6 +107,8 @@ const definitionSchema = z
     baseline: z.string().optional(),
     variants: z.array(variantSchema).min(2, 'needs at least two variants to compare'),
     thresholds: z.record(z.string(), thresholdSchema).default({}),
+    /** The conversion model's calibration and sources (default: the seed incident's, libs/report conversion.ts). */
+    conversion: conversionSettingsSchema.optional(),
     /** What `--quick` changes: fewer repetitions, a shorter load, a subset of variants. */
     quick: z
       .object({
@@ -145,11 +148,13 @@ export type Variant = ExperimentDefinition['variants'][number];
 export interface ResolvedExperiment extends Omit<ExperimentDefinition, 'quick'> {
   source: string;
   quick: boolean;
+  /** `--aa`: the baseline against a copy of itself. */
+  aa: boolean;
   baseline: string;
 }
 
 /** Reads a bundled experiment by name, or a JSON / YAML file by path, and validates it. */
-export function loadExperiment(nameOrFile: string, options: { quick?: boolean } = {}): ResolvedExperiment {
+export function loadExperiment(nameOrFile: string, options: { quick?: boolean; aa?: boolean } = {}): ResolvedExperiment {
   const file = resolveExperimentFile(nameOrFile);
   let raw: unknown;
   try {
@@ -158,7 +163,8 @@ export function loadExperiment(nameOrFile: string, options: { quick?: boolean } 
   } catch (error) {
     throw new ExperimentDefinitionError(file, [`cannot be read: ${error instanceof Error ? error.message : String(error)}`]);
   }
-  return resolveExperiment(parseExperiment(raw, file), file, options.quick ?? false);
+  const resolved = resolveExperiment(parseExperiment(raw, file), file, options.quick ?? false);
+  return options.aa ? asAaExperiment(resolved) : resolved;
 }
 
 export function parseExperiment(raw: unknown, source: string): ExperimentDefinition {
@@ -212,7 +218,20 @@ function resolveExperiment(definition: ExperimentDefinition, source: string, qui
   const variants = merged.variants.map((v) => ({ ...v, settings: { ...merged.settings, ...v.settings } }));
   const first = variants[0] as Variant;
   const baseline = merged.baseline && variants.some((v) => v.name === merged.baseline) ? merged.baseline : first.name;
-  return { ...merged, variants, baseline, source, quick };
+  return { ...merged, variants, baseline, source, quick, aa: false };
+}
+
+/**
+ * The A/A version of an experiment: the baseline and an identical copy of it, with the same
+ * design (load, data, repetitions, warm-up). Every verdict between them other than "no
+ * significant change" is false, and their spread is the smallest change the design can detect.
+ */
+export function asAaExperiment(experiment: ResolvedExperiment): ResolvedExperiment {
+  const baseline = experiment.variants.find((v) => v.name === experiment.baseline) as Variant;
+  const copy: Variant = { ...baseline, name: `${baseline.name}-copy`.slice(0, 40), description: `A/A: an identical copy of ${baseline.name}.` };
+  delete copy.expect;
+  const { expect: _expect, ...original } = baseline;
+  return { ...experiment, name: `${experiment.name}-aa`, title: `A/A check: ${experiment.title}`, variants: [original, copy], aa: true };
 }
 
 /** The environment variables that put a variant's settings into the services and the Stripe double. */

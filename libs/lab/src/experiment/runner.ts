@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
+import { seededRandom } from '@checkout-lab/config';
 import { writeExperimentInfo } from '@checkout-lab/run-record';
 import type { ResolvedExperiment, Variant } from './definition';
 
@@ -37,11 +38,22 @@ export interface ExperimentParts {
   shutdown(): Promise<void>;
 }
 
-/** Runs in interleaved order (A B C A B C …), so drift over time (caches, heat, neighbours) hits every variant alike. */
-export function planRuns(experiment: ResolvedExperiment, outDir: string, executionId: string): PlannedRun[] {
+/**
+ * Runs interleaved in rounds (one run of every variant per round), the order within each round
+ * shuffled with `orderSeed` (Fisher–Yates on a seeded generator), as in randomised multiple
+ * interleaved trials: a slow drift over time (caches, heat, neighbours) hits every variant
+ * alike and cannot favour the one that always runs first. The same seed gives the same plan.
+ */
+export function planRuns(experiment: ResolvedExperiment, outDir: string, executionId: string, orderSeed: number): PlannedRun[] {
+  const random = seededRandom(orderSeed);
   const runs: PlannedRun[] = [];
   for (let repetition = 1; repetition <= experiment.repetitions; repetition++) {
-    for (const variant of experiment.variants) {
+    const round = [...experiment.variants];
+    for (let i = round.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [round[i], round[j]] = [round[j] as Variant, round[i] as Variant];
+    }
+    for (const variant of round) {
       const index = runs.length + 1;
       const name = `${String(index).padStart(2, '0')}-${variant.name}-r${repetition}`;
       // The run id tags every span (baggage lab.run_id): unique per execution, so two executions never share one.
@@ -49,6 +61,11 @@ export function planRuns(experiment: ResolvedExperiment, outDir: string, executi
     }
   }
   return runs;
+}
+
+/** A fresh seed for the run order when none is given (recorded in experiment.json either way). */
+export function newOrderSeed(): number {
+  return Math.floor(Math.random() * 2 ** 31);
 }
 
 export interface ExperimentResult {
@@ -61,14 +78,21 @@ export async function runExperiment(
   experiment: ResolvedExperiment,
   outDir: string,
   parts: ExperimentParts,
-  options: { say?: (line: string) => void; provenance?: Record<string, unknown>; signal?: AbortSignal } = {},
+  options: { say?: (line: string) => void; provenance?: Record<string, unknown>; signal?: AbortSignal; orderSeed?: number } = {},
 ): Promise<ExperimentResult> {
   const say = options.say ?? ((line: string) => process.stderr.write(`${line}\n`));
   const startedAt = Date.now();
   mkdirSync(outDir, { recursive: true });
-  writeExperimentInfo(outDir, { ...experiment, ...options.provenance, startedAt: new Date(startedAt).toISOString() });
   const executionId = new Date(startedAt).toISOString().replace(/[-:TZ.]/g, '').slice(0, 14);
-  const runs = planRuns(experiment, outDir, executionId);
+  const orderSeed = options.orderSeed ?? newOrderSeed();
+  const runs = planRuns(experiment, outDir, executionId, orderSeed);
+  writeExperimentInfo(outDir, {
+    ...experiment,
+    ...options.provenance,
+    startedAt: new Date(startedAt).toISOString(),
+    runOrder: { seed: orderSeed, runs: runs.map((r) => path.basename(r.dir)) },
+  });
+  say(`  run order (seed ${orderSeed}): ${runs.map((r) => `${r.variant.name}#${r.repetition}`).join(', ')}`);
   const results: ExperimentResult['runs'] = [];
   try {
     await parts.prepare(experiment);
