@@ -955,8 +955,12 @@ function overallVerdict(comparisons: Comparison[]): string {
 /** "Changes in payment time smaller than 12 % … cannot be told from noise in this experiment." */
 function detectableText(comparisons: Comparison[]): string {
   const parts = comparisons
-    .filter((c) => c.min_detectable !== null && (c.metric === 'payment_mean_ms' || c.metric === 'timeout_rate' || c.verdict === 'no_significant_change'))
-    .map((c) => `${c.label} ${c.unit === 'ms' ? `${c.min_detectable?.toFixed(1)} %` : `${((c.min_detectable ?? 0) * 100).toFixed(1)} points`}`);
+    .filter((c) => (c.min_detectable !== null || c.below_detectable) && (c.metric === 'payment_mean_ms' || c.metric === 'timeout_rate' || c.verdict === 'no_significant_change'))
+    .map((c) =>
+      c.min_detectable === null
+        ? `${c.label}: no change at all`
+        : `${c.label} ${c.unit === 'ms' ? `${c.min_detectable.toFixed(1)} %` : `${(c.min_detectable * 100).toFixed(1)} points`}`,
+    );
   return parts.length ? `Changes smaller than these cannot be told from noise in this experiment (80 % power): ${parts.join(', ')}.` : '';
 }
 

@@ -114,7 +114,7 @@ export function ciText(c: Comparison): string {
 
 /** The smallest change this design detects (80 % power): "±12.1 %" or "1.5 points". */
 export function detectable(c: Comparison): string {
-  if (c.min_detectable === null) return '–';
+  if (c.min_detectable === null) return c.below_detectable ? 'none (too few checkouts or too much spread)' : '–';
   return c.unit === 'ratio' ? `${(c.min_detectable * 100).toFixed(1)} points` : `${c.min_detectable.toFixed(1)} %`;
 }
 

@@ -241,7 +241,10 @@ export interface RateEstimate {
   ci95?: [number, number];
   /** Run-to-run variance over the binomial's (quasi-binomial φ, at least 0.25), pooled over both sides. */
   dispersion?: number;
-  /** Smallest difference (fraction) detectable with 80 % power at the 5 % level, above the lower of the two rates. */
+  /**
+   * Smallest difference (fraction) detectable with 80 % power at the 5 % level, away from the
+   * rate nearest 0 or 1 (∞ when no possible change would be detected).
+   */
   minDetectableDifference?: number;
   verdict: Verdict;
 }
@@ -306,7 +309,9 @@ export function compareRates(
   const d = c.rate - b.rate;
   const ci95: [number, number] = [d - Math.hypot(c.rate - lc, ub - b.rate), d + Math.hypot(uc - c.rate, b.rate - lb)];
   const verdict = verdictOf(ci95[0] > 0 ? 'up' : ci95[1] < 0 ? 'down' : 'none', direction);
-  const minDetectableDifference = minDetectableRateDifference(Math.min(b.rate, c.rate), b.trials / dispersion, c.trials / dispersion, critical);
+  // By symmetry (a success rate near 1 is a failure rate near 0), measured from the rate nearest 0 or 1.
+  const edge = Math.min(b.rate, 1 - b.rate, c.rate, 1 - c.rate);
+  const minDetectableDifference = minDetectableRateDifference(edge, b.trials / dispersion, c.trials / dispersion, critical);
   return { ...base, ci95, dispersion, minDetectableDifference, verdict };
 }
 
@@ -337,7 +342,7 @@ export function wilsonInterval(events: number, trials: number, critical = normal
 }
 
 /**
- * Smallest rise d above `rate` that a test at level ALPHA detects with power POWER, with nb and
+ * Smallest rise d above `rate` (≤ 0.5) that a test at level ALPHA detects with power POWER, with nb and
  * nc (effective) trials per side: solves z_{1−α/2}·σ₀(d) + z_{POWER}·σ₁(d) = d (normal
  * approximation; σ₀ under the pooled rate, σ₁ under the two rates).
  */
@@ -352,7 +357,8 @@ function minDetectableRateDifference(rate: number, nb: number, nc: number, criti
   };
   let low = 0;
   let high = 1 - rate;
-  if (gap(high) < 0) return high;
+  // Not even the largest possible change would be detected.
+  if (gap(high) < 0) return Number.POSITIVE_INFINITY;
   for (let i = 0; i < 60; i++) {
     const mid = (low + high) / 2;
     if (gap(mid) < 0) low = mid;

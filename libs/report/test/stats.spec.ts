@@ -1,4 +1,3 @@
-import { seededRandom } from '@checkout-lab/config';
 import {
   compareRates,
   compareRatio,
@@ -13,6 +12,7 @@ import {
   wilsonInterval,
   type RunCount,
 } from '../src/stats';
+import { binomialSlack, rateVerdictRate, ratioVerdictRate, statedRatioPower } from './simulation';
 
 describe('percentile (linear interpolation between closest ranks, as k6)', () => {
   const oneToTen = [10, 3, 7, 1, 9, 2, 8, 4, 6, 5];
@@ -79,10 +79,6 @@ describe('distributions', () => {
   });
 });
 
-const normalFrom = (seed: number) => {
-  const r = seededRandom(seed);
-  return () => Math.sqrt(-2 * Math.log(Math.max(r(), 1e-12))) * Math.cos(2 * Math.PI * r());
-};
 
 describe('compareRatio (ratio of means, runs as the unit, log-scale interval)', () => {
   it('calls a clear drop in latency an improvement, with an interval around the true ratio', () => {
@@ -127,25 +123,10 @@ describe('compareRatio (ratio of means, runs as the unit, log-scale interval)', 
     expect(est.minDetectablePct as number).toBeCloseTo((Math.exp(minDetectableShift(4) * se) - 1) * 100, 6);
   });
 
-  // Simulation: many synthetic experiments with known truth. Runs' means scatter 6 % around
-  // their variant's true mean (about what swiftcart's runs show).
-  const experiments = 2000;
-  const simulate = (n: number, shift: number, seed: number) => {
-    const normal = normalFrom(seed);
-    let verdicts = 0;
-    for (let t = 0; t < experiments; t++) {
-      const a = Array.from({ length: n }, () => 1000 * (1 + 0.06 * normal()));
-      const b = Array.from({ length: n }, () => 1000 * (1 - shift) * (1 + 0.06 * normal()));
-      if (compareRatio(a, b, 'lower_is_better').verdict !== 'no_significant_change') verdicts++;
-    }
-    return verdicts / experiments;
-  };
-  // Binomial slack: three standard errors of a rate estimated from `experiments` trials.
-  const slack = (p: number) => 3 * Math.sqrt((p * (1 - p)) / experiments);
-
+  // Simulation: many synthetic experiments with known truth (simulation.ts). Runs' means scatter
+  // 6 % around their variant's true mean (about what swiftcart's runs show).
   it.each([3, 4])('gives a false verdict in at most 5 %% of A/A experiments (n = %i a side, 2000 experiments)', (n) => {
-    const falseRate = simulate(n, 0, 100 + n);
-    expect(falseRate).toBeLessThanOrEqual(0.05 + slack(0.05));
+    expect(ratioVerdictRate(n, 0, { seed: 100 + n })).toBeLessThanOrEqual(0.05 + binomialSlack(0.05));
   });
 
   it.each([
@@ -153,10 +134,8 @@ describe('compareRatio (ratio of means, runs as the unit, log-scale interval)', 
     [3, 0.15],
     [4, 0.1],
   ])('detects a true change as often as its stated power says (n = %i, change %f)', (n, shift) => {
-    const detected = simulate(n, shift, 200 + n);
-    const se = Math.sqrt((2 * 0.06 ** 2) / n);
-    const stated = powerOfTTest(-Math.log(1 - shift) / se, 2 * n - 2);
-    expect(Math.abs(detected - stated)).toBeLessThanOrEqual(slack(stated) + 0.02);
+    const stated = statedRatioPower(n, shift);
+    expect(Math.abs(ratioVerdictRate(n, shift, { seed: 200 + n }) - stated)).toBeLessThanOrEqual(binomialSlack(stated) + 0.02);
   });
 });
 
@@ -196,55 +175,12 @@ describe('compareRates (pooled counts, quasi-binomial dispersion, Newcombe inter
     expect(compareRates(runs([5, 5]), runs([0, 0, 0]), 'lower_is_better').verdict).toBe('too_few_repetitions');
   });
 
-  // Simulation with binomial runs and with overdispersed (beta-binomial, φ = 3) runs.
-  const experiments = 2000;
-  const slack = (p: number) => 3 * Math.sqrt((p * (1 - p)) / experiments);
-  const simulate = (rate: number, dispersion: number, trials: number, seed: number) => {
-    const r = seededRandom(seed);
-    const normal = normalFrom(seed + 1);
-    const gamma = (shape: number): number => {
-      if (shape < 1) return gamma(1 + shape) * Math.pow(r(), 1 / shape);
-      const d = shape - 1 / 3;
-      const c = 1 / Math.sqrt(9 * d);
-      for (;;) {
-        let x: number;
-        let v: number;
-        do {
-          x = normal();
-          v = 1 + c * x;
-        } while (v <= 0);
-        v = v * v * v;
-        const u = r();
-        if (Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
-      }
-    };
-    // Beta-binomial with intra-run correlation ρ has dispersion 1 + (trials − 1) ρ.
-    const rho = (dispersion - 1) / (trials - 1);
-    const run = (): RunCount => {
-      let p = rate;
-      if (rho > 0) {
-        const x = gamma(rate * (1 / rho - 1));
-        const y = gamma((1 - rate) * (1 / rho - 1));
-        p = x / (x + y);
-      }
-      let events = 0;
-      for (let i = 0; i < trials; i++) if (r() < p) events++;
-      return { events, trials };
-    };
-    let verdicts = 0;
-    for (let t = 0; t < experiments; t++) {
-      const a = [run(), run(), run()];
-      const b = [run(), run(), run()];
-      if (compareRates(a, b, 'lower_is_better').verdict !== 'no_significant_change') verdicts++;
-    }
-    return verdicts / experiments;
-  };
-
+  // Simulation (simulation.ts) with binomial runs and with overdispersed (beta-binomial, φ = 3) runs.
   it.each([
     [0.03, 1],
     [0.03, 3],
     [0.9, 3],
   ])('gives a false verdict in at most 5 %% of A/A experiments (rate %f, dispersion %f, 3 runs of 200)', (rate, dispersion) => {
-    expect(simulate(rate, dispersion, 200, 7)).toBeLessThanOrEqual(0.05 + slack(0.05));
+    expect(rateVerdictRate(rate, rate, { dispersion })).toBeLessThanOrEqual(0.05 + binomialSlack(0.05));
   });
 });
