@@ -914,7 +914,7 @@ function plainSummary(report: Report): string[] {
     }
     const conv = report.conversion_model.changes.find((c) => c.candidate === cand.name);
     if (conv) {
-      parts.push(`estimated conversion (a model, see below) ${signedPoints(conv.central)} (band ${signedPoints(conv.low)} to ${signedPoints(conv.high)})`);
+      parts.push(`estimated conversion (a model, see below) ${signedPoints(conv.central)} (band ${pointsRange(conv.low, conv.high)})`);
     }
     const verdicts = report.comparisons.filter((c) => c.candidate === cand.name);
     const missing = [base, cand].filter((v) => v.valid_runs < report.statistics.min_repetitions);
@@ -975,6 +975,11 @@ function ciText(c: Comparison): string {
   if (c.unit === 'ratio' && c.ci95) return `, 95 % CI ${signedPoints(c.ci95[0])} to ${signedPoints(c.ci95[1])}, ${n}`;
   if (c.verdict === 'too_few_repetitions') return `, too few repetitions for a confidence interval (${n})`;
   return '';
+}
+
+/** Two changes in points as a range, smaller first: "−6.8 points to −4.0 points". */
+export function pointsRange(a: number, b: number): string {
+  return `${signedPoints(Math.min(a, b))} to ${signedPoints(Math.max(a, b))}`;
 }
 
 /** A difference of two rates in percentage points: "−3.1 points". */

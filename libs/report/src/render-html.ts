@@ -1,4 +1,4 @@
-import { formatMs, formatPct, signedPct, signedPoints, type Comparison, type LatencyStats, type Report, type VariantReport } from './analyse';
+import { formatMs, formatPct, pointsRange, signedPct, signedPoints, type Comparison, type LatencyStats, type Report, type VariantReport } from './analyse';
 import { escapeHtml as h, percentileCurveChart, stackedBarChart, variantColour, waterfallChart } from './charts';
 import { changeText, ciText, detectable, sampleSize, verdictText } from './render-markdown';
 
@@ -268,7 +268,7 @@ function conversionSection(report: Report): string {
     .map((v) => {
       const change = m.changes.find((c) => c.candidate === v.name);
       const band = v.conversion ? `${formatPct(v.conversion.low)} / ${formatPct(v.conversion.central)} / ${formatPct(v.conversion.high)}` : '–';
-      const delta = change ? `${signedPoints(change.central)} (${signedPoints(change.low)} to ${signedPoints(change.high)})` : v.baseline ? 'baseline' : '–';
+      const delta = change ? `${signedPoints(change.central)} (${pointsRange(change.low, change.high)})` : v.baseline ? 'baseline' : '–';
       return `<tr><td>${h(v.name)}</td><td class="num">${h(formatPct(v.success_rate))}</td><td class="num">${h(band)}</td><td class="num">${h(delta)}</td></tr>`;
     })
     .join('');

@@ -1,4 +1,4 @@
-import { formatMs, formatPct, signedPct, signedPoints, type Comparison, type Report } from './analyse';
+import { formatMs, formatPct, pointsRange, signedPct, signedPoints, type Comparison, type Report } from './analyse';
 
 /** report.md: the summary and the key tables, for a pull request description or comment. */
 export function renderMarkdown(report: Report): string {
@@ -74,7 +74,7 @@ export function renderMarkdown(report: Report): string {
   out.push('## Estimated conversion (a model)', '');
   for (const line of report.conversion_model.assumptions) out.push(`- ${md(line)}`);
   for (const c of report.conversion_model.changes) {
-    out.push(`- ${md(c.candidate)} vs ${md(c.baseline)}: ${signedPoints(c.central)} (band ${signedPoints(c.low)} to ${signedPoints(c.high)}).`);
+    out.push(`- ${md(c.candidate)} vs ${md(c.baseline)}: ${signedPoints(c.central)} (band ${pointsRange(c.low, c.high)}).`);
   }
   out.push('', 'Sources:', ...report.conversion_model.sources.map((s) => `- ${md(s)}`), '');
   return out.join('\n');
