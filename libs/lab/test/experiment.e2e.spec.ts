@@ -35,7 +35,7 @@ describe('checkout-lab experiment --quick', () => {
     const report = readReport(out);
 
     expect(report.variants.map((v) => v.name)).toEqual(['legacy-sql', 'indexed-sql']);
-    for (const variant of report.variants) expect(variant.runs).toHaveLength(4);
+    for (const variant of report.variants) expect(variant.runs.filter((r) => r.valid).length).toBeGreaterThanOrEqual(3);
     const payment = report.comparisons.find((c) => c.metric === 'payment_mean_ms');
     expect(payment).toMatchObject({ baseline: 'legacy-sql', candidate: 'indexed-sql' });
     // The index removes a sequential scan from every checkout: a change this design must detect.
@@ -55,9 +55,11 @@ describe('checkout-lab experiment --quick', () => {
     const runOrder = (JSON.parse(readFileSync(path.join(out, 'experiment.json'), 'utf8')) as { runOrder: { seed: number; runs: string[] } }).runOrder;
     expect(runs).toEqual(runOrder.runs);
     expect(report.provenance.run_order).toEqual(runOrder);
+    // A run that failed the validity rule is run once more right after it (`05b-…`); the rounds are the planned runs.
+    const planned = runs.filter((r) => /^\d+-/.test(r));
     for (let round = 0; round < 4; round++) {
-      expect(runs.slice(round * 2, round * 2 + 2).map((r) => r.replace(/^\d+-(.*)-r\d+$/, '$1')).sort()).toEqual(['indexed-sql', 'legacy-sql']);
-      expect(runs.slice(round * 2, round * 2 + 2).every((r) => r.endsWith(`-r${round + 1}`))).toBe(true);
+      expect(planned.slice(round * 2, round * 2 + 2).map((r) => r.replace(/^\d+-(.*)-r\d+$/, '$1')).sort()).toEqual(['indexed-sql', 'legacy-sql']);
+      expect(planned.slice(round * 2, round * 2 + 2).every((r) => r.endsWith(`-r${round + 1}`))).toBe(true);
     }
     for (const run of runs) {
       for (const file of ['run.json', 'summary.json', 'database.json', 'host.json', 'telemetry.json']) expect(existsSync(path.join(out, 'runs', run, file))).toBe(true);

@@ -115,7 +115,7 @@ export class LabExperimentParts implements ExperimentParts {
       };
       writeRunRecord(run.dir, { meta, summary, host: hostStats, telemetry, database: database ?? dynamoEvidence(spans) });
       if (!validity.valid) this.say(`  INVALID run (left out of every verdict): ${validity.reasons.join('; ')}`);
-      return outcome(summary, planned, durationS, spans.length);
+      return { ...outcome(summary, planned, durationS, spans.length), valid: validity.valid };
     } finally {
       this.progress(null);
       await stack.stopServices();
@@ -211,7 +211,7 @@ function outcome(
   planned: number,
   durationS: number,
   spans: number,
-): RunOutcome {
+): Omit<RunOutcome, 'valid'> {
   const metric = (name: string, key: string) => summary.metrics[name]?.values[key] ?? undefined;
   const iterations = metric('iterations', 'count') ?? 0;
   return {

@@ -23,6 +23,8 @@ export interface RunOutcome {
   spans: number;
   /** The generator's own lateness: p99 of how late iterations started vs plan. */
   scheduleLagP99Ms: number | undefined;
+  /** The run passed the one validity rule (libs/run-record); an invalid run is replaced once. */
+  valid: boolean;
 }
 
 /**
@@ -63,6 +65,15 @@ export function planRuns(experiment: ResolvedExperiment, outDir: string, executi
   return runs;
 }
 
+/**
+ * The run that replaces an invalid one: same variant and repetition, run next (so it stays in its
+ * round), in a directory beside the invalid one's (`05b-legacy-sql-r2` after `05-legacy-sql-r2`).
+ */
+export function replacementRun(invalid: PlannedRun, experimentName: string, executionId: string): PlannedRun {
+  const name = `${String(invalid.index).padStart(2, '0')}b-${invalid.variant.name}-r${invalid.repetition}`;
+  return { ...invalid, runId: `${experimentName}-${executionId}-${name}`, dir: path.join(path.dirname(invalid.dir), name) };
+}
+
 /** A fresh seed for the run order when none is given (recorded in experiment.json either way). */
 export function newOrderSeed(): number {
   return Math.floor(Math.random() * 2 ** 31);
@@ -86,19 +97,26 @@ export async function runExperiment(
   const executionId = new Date(startedAt).toISOString().replace(/[-:TZ.]/g, '').slice(0, 14);
   const orderSeed = options.orderSeed ?? newOrderSeed();
   const runs = planRuns(experiment, outDir, executionId, orderSeed);
-  writeExperimentInfo(outDir, {
-    ...experiment,
-    ...options.provenance,
-    startedAt: new Date(startedAt).toISOString(),
-    runOrder: { seed: orderSeed, runs: runs.map((r) => path.basename(r.dir)) },
-  });
+  const writeInfo = (order: PlannedRun[]) =>
+    writeExperimentInfo(outDir, {
+      ...experiment,
+      ...options.provenance,
+      startedAt: new Date(startedAt).toISOString(),
+      runOrder: { seed: orderSeed, runs: order.map((r) => path.basename(r.dir)) },
+    });
+  writeInfo(runs);
   say(`  run order (seed ${orderSeed}): ${runs.map((r) => `${r.variant.name}#${r.repetition}`).join(', ')}`);
   const results: ExperimentResult['runs'] = [];
   try {
     await parts.prepare(experiment);
-    for (const run of runs) {
+    // At most one replacement per variant: a run that fails the validity rule (a generator hiccup,
+    // a service exit) is run again once, so the verdicts keep their planned repetitions.
+    const replaced = new Set<string>();
+    for (let i = 0; i < runs.length; i++) {
+      const run = runs[i] as PlannedRun;
       options.signal?.throwIfAborted();
-      say(`\n[run ${run.index}/${runs.length}] ${run.variant.name}, repetition ${run.repetition}/${experiment.repetitions}  (elapsed ${elapsed(startedAt)})`);
+      const label = path.basename(run.dir).includes('b-') ? ' (replacing the invalid run)' : '';
+      say(`\n[run ${i + 1}/${runs.length}] ${run.variant.name}, repetition ${run.repetition}/${experiment.repetitions}${label}  (elapsed ${elapsed(startedAt)})`);
       mkdirSync(run.dir, { recursive: true });
       const outcome = await parts.execute(run, experiment);
       results.push({ run, outcome });
@@ -108,6 +126,12 @@ export async function runExperiment(
           `failed ${(outcome.failedRate * 100).toFixed(1)} %, dropped ${outcome.droppedIterations}, ` +
           `schedule lag p99 ${outcome.scheduleLagP99Ms === undefined ? '–' : `${outcome.scheduleLagP99Ms.toFixed(1)} ms`}, spans ${outcome.spans}`,
       );
+      if (!outcome.valid && !replaced.has(run.variant.name)) {
+        replaced.add(run.variant.name);
+        runs.splice(i + 1, 0, replacementRun(run, experiment.name, executionId));
+        writeInfo(runs);
+        say(`  the run is invalid: running ${run.variant.name} repetition ${run.repetition} once more (once per variant)`);
+      }
     }
   } finally {
     await parts.shutdown();
