@@ -905,7 +905,7 @@ function plainSummary(report: Report): string[] {
       parts.push(
         to.baseline_value === to.candidate_value
           ? `timeouts stayed at ${formatPct(to.baseline_value)} of checkouts (${to.trials_baseline} and ${to.trials_candidate} checkouts)`
-          : `timeouts ${to.candidate_value < to.baseline_value ? 'fell' : 'rose'} from ${formatPct(to.baseline_value)} to ${formatPct(to.candidate_value)} of checkouts (${signedPoints(to.delta)}${ciText(to)})`,
+          : `timeouts ${to.candidate_value < to.baseline_value ? 'fell' : 'rose'} from ${distinctPcts(to.baseline_value, to.candidate_value).join(' to ')} of checkouts (${signedPoints(to.delta)}${ciText(to)})`,
       );
     }
     const p95 = get('checkout_p95_ms');
@@ -1003,6 +1003,15 @@ export function formatMs(ms: number | null): string {
 export function formatPct(ratio: number | null): string {
   if (ratio === null || !Number.isFinite(ratio)) return '–';
   return `${(ratio * 100).toFixed(1)} %`;
+}
+
+/** Two different rates in percent with enough decimals to tell them apart ("0.21 %" and "0.24 %", never "0.2 %" twice). */
+export function distinctPcts(a: number, b: number): [string, string] {
+  for (let digits = 1; digits < 4; digits++) {
+    const [x, y] = [a, b].map((r) => `${(r * 100).toFixed(digits)} %`) as [string, string];
+    if (x !== y) return [x, y];
+  }
+  return [formatPct(a), formatPct(b)];
 }
 
 export function signedPct(pct: number | null): string {

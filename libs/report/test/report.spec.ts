@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
-import { analyse, type Comparison, type Report } from '../src/analyse';
+import { analyse, distinctPcts, type Comparison, type Report } from '../src/analyse';
 import { regressionGate } from '../src/regression-gate';
 import { loadRuns, ReportInputError } from '../src/run-data';
 import { REPORT_SCHEMA_PATH } from '../src/schema';
@@ -169,6 +169,11 @@ describe('A/A (--aa) and the statistics on page one', () => {
       expect(c.ci95_pct).toBeNull();
       expect(c.trials_baseline).toBe(600);
     }
+  });
+
+  it('never writes two different rates as the same figure', () => {
+    expect(distinctPcts(0.0021, 0.0024)).toEqual(['0.21 %', '0.24 %']);
+    expect(distinctPcts(0.014, 0)).toEqual(['1.4 %', '0.0 %']);
   });
 
   it('shows the run order and its seed in provenance', () => {

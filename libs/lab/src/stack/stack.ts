@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { isServing } from '@checkout-lab/contracts';
-import { portInUse, startEmbeddedPostgres, type RunningDynalite, type RunningPostgres } from '@checkout-lab/embedded';
+import { listenerOn, portInUse, reserveEphemeralPorts, startEmbeddedPostgres, type RunningDynalite, type RunningPostgres } from '@checkout-lab/embedded';
 import { DYNALITE_CREDENTIALS, startLabDynamo } from '../migrate/lab-dynamo';
 import { mismatchReport, runMigration } from '../migrate/run-migration';
 import { seedBilling } from '../seed';
@@ -360,8 +360,11 @@ export class Stack {
       ['LAB_OTLP_PORT', ports.otlpReceiver, !external.otlpEndpoint],
     ];
     const wanted = [...servers.filter(([, , used]) => used).map(([name, port]) => [name, port] as [string, number]), ...this.servicePorts()];
-    const taken = await takenPorts(wanted);
-    if (taken.length) throw new PortsInUseError(`${portsList(taken)} already in use on 127.0.0.1: ${PORTS_ADVICE}`);
+    const reserved = reserveEphemeralPorts(wanted.map(([, port]) => port).filter((port) => port >= 1024));
+    if (reserved?.length) this.say(`  reserved ports ${reserved.join(', ')} from the kernel's ephemeral range (net.ipv4.ip_local_reserved_ports), so no outgoing connection takes one`);
+    // A listener is another server: refuse at once. A port held without one (an outgoing
+    // connection drew it as its ephemeral port, or sits in TIME_WAIT) frees itself: wait.
+    await waitForPorts(wanted, { listenerMs: 0, transientMs: TRANSIENT_PORT_WAIT_MS, say: this.say }, 'already in use');
   }
 
   /**
@@ -370,13 +373,7 @@ export class Stack {
    * wait up to 10 s, then say which ports are taken.
    */
   private async waitForServicePorts(): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const taken = await takenPorts(this.servicePorts());
-      if (taken.length === 0) return;
-      if (Date.now() > deadline) throw new PortsInUseError(`${portsList(taken)} still in use on 127.0.0.1 after 10 s: ${PORTS_ADVICE}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await waitForPorts(this.servicePorts(), { listenerMs: 10_000, transientMs: TRANSIENT_PORT_WAIT_MS, say: this.say }, 'still in use');
   }
 
   /** The ports the Stripe double (when embedded) and the three services listen on, with their variables. */
@@ -532,10 +529,39 @@ function redact(url: string): string {
 const PORTS_ADVICE = 'is another checkout-lab (up, experiment, a test) running? Stop it, or give this one other ports through those variables.';
 
 /** The ports of `wanted` that something already listens on, as "3000 (CART_HTTP_PORT)". */
-async function takenPorts(wanted: [string, number][]): Promise<string[]> {
-  const taken: string[] = [];
-  for (const [name, port] of wanted) if (await portInUse(port)) taken.push(`${port} (${name})`);
-  return taken;
+/** TIME_WAIT lasts 60 s on Linux; a port held by a closing client connection is free after it. */
+const TRANSIENT_PORT_WAIT_MS = 70_000;
+
+/**
+ * Waits until every wanted port can be bound: up to `listenerMs` while a listener holds one (a
+ * service stopped a moment ago), up to `transientMs` while only a client connection or TIME_WAIT
+ * does; then a clear error naming the ports.
+ */
+async function waitForPorts(
+  wanted: [string, number][],
+  limits: { listenerMs: number; transientMs: number; say: (line: string) => void },
+  verb: string,
+): Promise<void> {
+  const started = Date.now();
+  let told = false;
+  for (;;) {
+    const taken: { label: string; listener: boolean }[] = [];
+    for (const [name, port] of wanted) if (await portInUse(port)) taken.push({ label: `${port} (${name})`, listener: listenerOn(port) !== false });
+    if (taken.length === 0) return;
+    const waited = Date.now() - started;
+    const listeners = taken.filter((t) => t.listener);
+    if (listeners.length && waited >= limits.listenerMs) {
+      throw new PortsInUseError(`${portsList(listeners.map((t) => t.label))} ${verb} on 127.0.0.1${waited ? ` after ${Math.round(waited / 1000)} s` : ''}: ${PORTS_ADVICE}`);
+    }
+    if (waited >= limits.transientMs) {
+      throw new PortsInUseError(`${portsList(taken.map((t) => t.label))} still held by a closing connection on 127.0.0.1 after ${Math.round(waited / 1000)} s: ${PORTS_ADVICE}`);
+    }
+    if (!told && !listeners.length) {
+      told = true;
+      limits.say(`  waiting for ${portsList(taken.map((t) => t.label))}: held by a client connection that drew it as its ephemeral port (frees itself within 60 s)`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 function portsList(taken: string[]): string {
