@@ -361,7 +361,7 @@ export class Stack {
     ];
     const wanted = [...servers.filter(([, , used]) => used).map(([name, port]) => [name, port] as [string, number]), ...this.servicePorts()];
     const reserved = reserveEphemeralPorts(wanted.map(([, port]) => port).filter((port) => port >= 1024));
-    if (reserved?.length) this.say(`  reserved ports ${reserved.join(', ')} from the kernel's ephemeral range (net.ipv4.ip_local_reserved_ports), so no outgoing connection takes one`);
+    if (reserved?.length) this.say(`reserved ports ${reserved.join(', ')} from the kernel's ephemeral range (net.ipv4.ip_local_reserved_ports), so no outgoing connection takes one`);
     // A listener is another server: refuse at once. A port held without one (an outgoing
     // connection drew it as its ephemeral port, or sits in TIME_WAIT) frees itself: wait.
     await waitForPorts(wanted, { listenerMs: 0, transientMs: TRANSIENT_PORT_WAIT_MS, say: this.say }, 'already in use');
