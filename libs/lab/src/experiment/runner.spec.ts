@@ -28,11 +28,11 @@ describe('runExperiment', () => {
   };
 
   it('runs an invalid run once more, right after it, at most once per variant, and records the order it ran in', async () => {
-    const experiment = loadExperiment('swiftcart', { quick: true });
+    const experiment = loadExperiment('swiftcart');
     // Every legacy-sql run fails: only the first is replaced.
     const { parts, executed } = fakeParts((run) => run.variant.name === 'legacy-sql');
     await runExperiment(experiment, out, parts, { say: () => undefined, orderSeed: 3 });
-    expect(executed).toHaveLength(9);
+    expect(executed).toHaveLength(10);
     const firstLegacy = executed.findIndex((name) => name.includes('legacy-sql'));
     expect(executed[firstLegacy + 1]).toBe(`${executed[firstLegacy]?.slice(0, 2)}b-legacy-sql-r1`);
     expect(executed.filter((name) => /^\d+b-/.test(name))).toHaveLength(1);
@@ -40,10 +40,12 @@ describe('runExperiment', () => {
     expect(info.runOrder).toEqual({ seed: 3, runs: executed });
   });
 
-  it('replaces nothing when every run is valid', async () => {
-    const experiment = loadExperiment('swiftcart', { quick: true });
-    const { parts, executed } = fakeParts(() => false);
-    await runExperiment(experiment, out, parts, { say: () => undefined, orderSeed: 3 });
-    expect(executed).toHaveLength(8);
+  it('replaces nothing when every run is valid, nor in --quick (which plans a spare repetition instead)', async () => {
+    const valid = fakeParts(() => false);
+    await runExperiment(loadExperiment('swiftcart'), out, valid.parts, { say: () => undefined, orderSeed: 3 });
+    expect(valid.executed).toHaveLength(9);
+    const quick = fakeParts((run) => run.variant.name === 'legacy-sql');
+    await runExperiment(loadExperiment('swiftcart', { quick: true }), out, quick.parts, { say: () => undefined, orderSeed: 3 });
+    expect(quick.executed).toHaveLength(8);
   });
 });
