@@ -355,7 +355,7 @@ export function analyse(runs: readonly RunData[], options: AnalyseOptions = {}):
     statistics: {
       percentile_method: 'linear interpolation between closest ranks (as k6 computes Trend percentiles)',
       interval_method:
-        'durations: ratio of the means of per-run values (runs as the unit), 95 % interval exp(log ratio ± t·SE) with SE² the sum of each side\'s squared coefficient of variation over n (delta method) and Welch–Satterthwaite degrees of freedom',
+        'durations: ratio of the means of per-run values (runs as the unit), 95 % interval exp(log ratio ± t·SE) with SE² the sum of each side\'s squared coefficient of variation over n (delta method) and Student\'s t on n_b + n_c − 2 degrees of freedom (Welch–Satterthwaite when the sides have different numbers of valid runs)',
       rate_method:
         'rates: counts pooled over runs, deflated by the quasi-binomial dispersion of the runs (Pearson χ² over its degrees of freedom, as R\'s quasibinomial, at least 0.25); 95 % interval of the difference by Newcombe\'s hybrid score method from Wilson intervals, critical value Student\'s t on the dispersion\'s degrees of freedom',
       min_repetitions: MIN_REPETITIONS,

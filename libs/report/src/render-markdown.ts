@@ -25,7 +25,7 @@ export function renderMarkdown(report: Report): string {
   );
   out.push('| metric | candidate | baseline | candidate value | change | 95 % CI | detectable | verdict | n (runs; checkouts) |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const c of report.comparisons) {
-    out.push(`| ${md(c.label)} | ${md(c.candidate)} | ${value(c, c.baseline_value)} | ${value(c, c.candidate_value)} | ${change(c)} | ${ci(c)} | ${detectable(c)} | ${verdictText(c)} | ${sampleSize(c)} |`);
+    out.push(`| ${md(c.label)} | ${md(c.candidate)} | ${value(c, c.baseline_value)} | ${value(c, c.candidate_value)} | ${changeText(c)} | ${ciText(c)} | ${detectable(c)} | ${verdictText(c)} | ${sampleSize(c)} |`);
   }
   out.push('');
 
@@ -123,8 +123,6 @@ export function sampleSize(c: Comparison): string {
   return c.trials_baseline !== null ? `${c.n_baseline} / ${c.n_candidate}; ${c.trials_baseline} / ${c.trials_candidate}` : `${c.n_baseline} / ${c.n_candidate}`;
 }
 
-const change = changeText;
-const ci = ciText;
 
 function n(v: number | null): string {
   return v === null ? '–' : v.toFixed(1);
