@@ -280,6 +280,12 @@ export interface Report {
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * The span attributes the analysis reads (below: the checkout span's outcome, NestJS's handler
+ * marker, HTTP and gRPC status codes). The file reader keeps only these: add any new one here.
+ */
+export const ANALYSED_ATTRIBUTES = ['nestjs.type', 'checkout.outcome', 'http.response.status_code', 'http.status_code', 'rpc.grpc.status_code'] as const;
+
 const STEP_METRIC = /^http_req_duration\{name:([^}]+)\}$/;
 const CURVE_PERCENTILES = [1, 5, 10, 25, 50, 75, 90, 95, 99, 99.9];
 const MAX_WATERFALL_SPANS = 60;
@@ -438,19 +444,24 @@ interface RunFacts {
 function analyseRun(run: RunData, bounds: ValidityBounds): RunFacts {
   const { meta, summary } = run;
   const traces = new Map<string, FlatSpan[]>();
-  const byId = new Map<string, FlatSpan>();
   for (const span of run.spans) {
     const list = traces.get(span.traceId);
     if (list) list.push(span);
     else traces.set(span.traceId, [span]);
-    byId.set(`${span.traceId}/${span.spanId}`, span);
   }
+  // Span ids per trace, built only for the traces that hold a checkout (a run can have a million spans).
+  const indexes = new Map<string, Map<string, FlatSpan>>();
+  const spansById = (traceId: string) => {
+    let index = indexes.get(traceId);
+    if (!index) indexes.set(traceId, (index = new Map((traces.get(traceId) ?? []).map((s) => [s.spanId, s]))));
+    return index;
+  };
 
   const attempts: CheckoutAttempt[] = [];
   for (const span of run.spans) {
     // The business span; NestJS's instrumentation also names its handler span after the method ("checkout").
     if (span.name !== 'checkout' || span.service !== 'cart' || span.attributes['nestjs.type'] !== undefined) continue;
-    const requestSpan = topOfService(span, byId);
+    const requestSpan = topOfService(span, spansById(span.traceId));
     const outcome = stringAttr(span.attributes['checkout.outcome']) ?? (span.status === 'error' ? 'error' : 'unknown');
     const timedOut = outcome === 'timeout' || httpStatus(requestSpan) === 504;
     attempts.push({ traceId: span.traceId, runId: meta.runId, outcome: timedOut ? 'timeout' : outcome, requestSpan, durationMs: spanDurationMs(requestSpan), timedOut });
@@ -1038,10 +1049,11 @@ function latency(values: number[]): LatencyStats {
   return { count: d.count, mean_ms: round(d.mean), p50_ms: round(d.p50), p90_ms: round(d.p90), p95_ms: round(d.p95), p99_ms: round(d.p99), max_ms: round(d.max) };
 }
 
+/** The outermost span of the same service above `span`, within its trace (`byId`: the trace's spans by id). */
 function topOfService(span: FlatSpan, byId: Map<string, FlatSpan>): FlatSpan {
   let current = span;
   for (let i = 0; i < 100; i++) {
-    const parent = current.parentSpanId === undefined ? undefined : byId.get(`${current.traceId}/${current.parentSpanId}`);
+    const parent = current.parentSpanId === undefined ? undefined : byId.get(current.parentSpanId);
     if (!parent || parent.service !== span.service) return current;
     current = parent;
   }

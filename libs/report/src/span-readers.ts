@@ -1,12 +1,17 @@
 import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { readJaegerSpans, readOtlpJsonFiles } from '@checkout-lab/telemetry';
+import { ANALYSED_ATTRIBUTES } from './analyse';
 import type { SpanReader } from './run-data';
 
 /** The services whose spans make up a checkout trace (Jaeger is queried per service). */
 export const TRACED_SERVICES = ['load-driver', 'cart', 'payment', 'billing-address'];
 
-/** Spans from the run directory's `spans/*.json` (OTLP/JSON, as the embedded receiver or a Collector file exporter writes them). */
+/**
+ * Spans from the run directory's `spans/*.json` (OTLP/JSON, as the embedded receiver or a Collector
+ * file exporter writes them), streamed line by line and kept compact: only the attributes the
+ * analysis reads, no events (a run of a million spans fits in memory).
+ */
 export const otlpFileSpanReader: SpanReader = async ({ dir }) => {
   const spansDir = path.join(dir, 'spans');
   if (!existsSync(spansDir)) return [];
@@ -14,7 +19,7 @@ export const otlpFileSpanReader: SpanReader = async ({ dir }) => {
     .filter((name) => name.endsWith('.json') || name.endsWith('.jsonl'))
     .sort()
     .map((name) => path.join(spansDir, name));
-  return readOtlpJsonFiles(files);
+  return readOtlpJsonFiles(files, { attributes: ANALYSED_ATTRIBUTES, events: false });
 };
 
 /** Spans from Jaeger's query API: the run's time window (run.json startedAt…endedAt), filtered by `lab.run_id`. */
