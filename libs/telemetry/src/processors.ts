@@ -78,6 +78,58 @@ export function scrubSpan(span: ReadableSpan): void {
   }
 }
 
+/** Housekeeping spans shorter than this say nothing a reader uses; see SpanBudgetProcessor. */
+export const HOUSEKEEPING_MIN_MS = 1;
+
+/** Transaction control statements: their time is the round trip, not work. */
+const TRANSACTION_CONTROL = /^pg\.query:(BEGIN|COMMIT|ROLLBACK)\b/;
+
+/**
+ * Drops housekeeping spans that measured nothing before they reach `next` (the batch processor):
+ * a connection-pool checkout (`pg-pool.connect`) or a BEGIN/COMMIT/ROLLBACK shorter than
+ * HOUSEKEEPING_MIN_MS. A pool checkout that waited — the legacy incident's story — is kept, and so
+ * is a slow COMMIT. A dropped span has no children (a checkout that opened a new connection takes
+ * longer than the threshold), so no trace loses a parent; its sub-millisecond time is the parent's
+ * own time on the critical path.
+ */
+export class SpanBudgetProcessor implements SpanProcessor {
+  private dropped = 0;
+
+  constructor(private readonly next: SpanProcessor) {}
+
+  /** Spans left out so far. */
+  get droppedHousekeeping(): number {
+    return this.dropped;
+  }
+
+  onStart(span: Span, parentContext: Context): void {
+    this.next.onStart(span, parentContext);
+  }
+
+  onEnd(span: ReadableSpan): void {
+    if (isIdleHousekeeping(span)) {
+      this.dropped += 1;
+      return;
+    }
+    this.next.onEnd(span);
+  }
+
+  forceFlush(): Promise<void> {
+    return this.next.forceFlush();
+  }
+
+  shutdown(): Promise<void> {
+    return this.next.shutdown();
+  }
+}
+
+/** A pool checkout or transaction statement that took less than HOUSEKEEPING_MIN_MS. */
+export function isIdleHousekeeping(span: Pick<ReadableSpan, 'name' | 'duration'>): boolean {
+  if (span.name !== 'pg-pool.connect' && !TRANSACTION_CONTROL.test(span.name)) return false;
+  const ms = span.duration[0] * 1000 + span.duration[1] / 1e6;
+  return ms < HOUSEKEEPING_MIN_MS;
+}
+
 export interface BatchOptions {
   maxQueueSize: number;
   maxExportBatchSize: number;

@@ -7,20 +7,20 @@ import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporte
 import { AwsInstrumentation } from '@opentelemetry/instrumentation-aws-sdk';
 import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { envDetector, hostDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { ConsoleSpanExporter, type ReadableSpan, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import { CountingBatchSpanProcessor, LabAttributesSpanProcessor, PreciseStartSpanProcessor, type SpanExportStats } from './processors';
+import { CountingBatchSpanProcessor, LabAttributesSpanProcessor, PreciseStartSpanProcessor, SpanBudgetProcessor, type SpanExportStats } from './processors';
 import { loadTelemetrySettings, serviceIdentity, type TelemetrySettings } from './settings';
 
 interface TelemetryState {
   sdk: NodeSDK;
-  spans: CountingBatchSpanProcessor;
+  /** Undefined when OTEL_TRACES_EXPORTER=none: spans are recorded and processed, then dropped. */
+  spans: CountingBatchSpanProcessor | undefined;
   prometheus: PrometheusExporter;
   serializer: PrometheusSerializer;
   settings: TelemetrySettings;
@@ -47,11 +47,15 @@ export function setHttpRoute(request: object, route: string): void {
 const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
 
 /**
- * Starts the OpenTelemetry Node SDK: auto-instrumentation (http, nestjs-core, grpc, pg,
- * aws-sdk, undici, pino), W3C trace-context + baggage, OTLP trace export configured by the
- * standard OTEL_* variables (http/protobuf by default), a counting batch processor, and a
- * Prometheus reader served by the service on /metrics. Must run before the service's modules
- * load (see preload.ts). Returns false when OTEL_SDK_DISABLED=true. Starting twice is a no-op.
+ * Starts the OpenTelemetry Node SDK. Must run before the service's modules load (see preload.ts).
+ * - Auto-instrumentation: http, grpc, pg, aws-sdk, undici, pino. Not nestjs-core: its two handler
+ *   spans per request duplicate the HTTP server span and the business span.
+ * - Housekeeping spans that measured nothing are left out (SpanBudgetProcessor).
+ * - W3C trace-context + baggage propagation.
+ * - Trace export configured by the standard OTEL_* variables (OTLP http/protobuf by default;
+ *   OTEL_TRACES_EXPORTER=console|none), through a counting batch processor.
+ * - A Prometheus reader, served by the service on /metrics.
+ * Returns false when OTEL_SDK_DISABLED=true. Starting twice is a no-op.
  */
 export function startTelemetry(environment: NodeJS.ProcessEnv = process.env, entry = process.argv[1]): boolean {
   if (holder[STATE]) return true;
@@ -60,8 +64,9 @@ export function startTelemetry(environment: NodeJS.ProcessEnv = process.env, ent
   const identity = serviceIdentity(entry);
   const serviceName = settings.serviceName ?? identity.name;
 
-  const exporter = settings.protocol === 'http/json' ? new OTLPJsonTraceExporter() : new OTLPProtoTraceExporter();
-  const spans = new CountingBatchSpanProcessor(exporter, settings.batch);
+  const exporter = traceExporter(settings);
+  const spans = exporter ? new CountingBatchSpanProcessor(exporter, settings.batch) : undefined;
+  const budget = new SpanBudgetProcessor(spans ?? NO_EXPORT);
   const prometheus = new PrometheusExporter({ preventServerStart: true });
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({
@@ -77,7 +82,7 @@ export function startTelemetry(environment: NodeJS.ProcessEnv = process.env, ent
     }),
     resourceDetectors: [envDetector, processDetector, hostDetector],
     textMapPropagator: new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
-    spanProcessors: [new PreciseStartSpanProcessor(), new LabAttributesSpanProcessor(), new RpcMetricsSpanProcessor(), spans],
+    spanProcessors: [new PreciseStartSpanProcessor(), new LabAttributesSpanProcessor(), new RpcMetricsSpanProcessor(), budget],
     metricReaders: [prometheus],
     // Prometheus reserves `_count` for histograms and summaries (promtool rejects the gauge's name).
     views: [{ instrumentName: 'db.client.connection.count', name: 'db.client.connection.usage' }],
@@ -95,7 +100,6 @@ export function startTelemetry(environment: NodeJS.ProcessEnv = process.env, ent
         },
         requireParentforOutgoingSpans: true,
       }),
-      new NestInstrumentation(),
       new GrpcInstrumentation({ ignoreGrpcMethods: ['Check', 'Watch'] }),
       new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false }),
       new AwsInstrumentation({ suppressInternalInstrumentation: true }),
@@ -104,13 +108,15 @@ export function startTelemetry(environment: NodeJS.ProcessEnv = process.env, ent
     ],
   });
   sdk.start();
-  const meter = metrics.getMeter('checkout-lab');
-  meter
-    .createObservableCounter('otel.spans.exported', { description: 'Spans the trace exporter delivered' })
-    .addCallback((result) => result.observe(spans.exportStats().exported));
-  meter
-    .createObservableCounter('otel.spans.dropped', { description: 'Spans lost: batch queue overflow or failed exports' })
-    .addCallback((result) => result.observe(spans.exportStats().dropped));
+  if (spans) {
+    const meter = metrics.getMeter('checkout-lab');
+    meter
+      .createObservableCounter('otel.spans.exported', { description: 'Spans the trace exporter delivered' })
+      .addCallback((result) => result.observe(spans.exportStats().exported));
+    meter
+      .createObservableCounter('otel.spans.dropped', { description: 'Spans lost: batch queue overflow or failed exports' })
+      .addCallback((result) => result.observe(spans.exportStats().dropped));
+  }
   holder[STATE] = { sdk, spans, prometheus, serializer: new PrometheusSerializer(), settings, serviceName };
   return true;
 }
@@ -122,12 +128,12 @@ export function telemetryEnabled(): boolean {
 
 /** What the span exporter delivered and lost so far; undefined when telemetry is off. */
 export function spanExportStats(): SpanExportStats | undefined {
-  return holder[STATE]?.spans.exportStats();
+  return holder[STATE]?.spans?.exportStats();
 }
 
 /** Sends every finished span now (e.g. before a test reads the receiver). */
 export async function flushTelemetry(): Promise<void> {
-  await holder[STATE]?.spans.forceFlush();
+  await holder[STATE]?.spans?.forceFlush();
 }
 
 /** Flushes and stops the SDK; the service calls it last when it stops, so no span is lost. Safe to call twice. */
@@ -150,6 +156,26 @@ export async function metricsText(): Promise<string> {
 
 /** Content type of metricsText(). */
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+/** Where spans go with OTEL_TRACES_EXPORTER=none: nowhere. */
+const NO_EXPORT: SpanProcessor = {
+  onStart: () => undefined,
+  onEnd: () => undefined,
+  forceFlush: () => Promise.resolve(),
+  shutdown: () => Promise.resolve(),
+};
+
+/** OTEL_TRACES_EXPORTER: OTLP over HTTP (protobuf or JSON), the console, or nothing. */
+function traceExporter(settings: TelemetrySettings): SpanExporter | undefined {
+  switch (settings.exporter) {
+    case 'none':
+      return undefined;
+    case 'console':
+      return new ConsoleSpanExporter();
+    case 'otlp':
+      return settings.protocol === 'http/json' ? new OTLPJsonTraceExporter() : new OTLPProtoTraceExporter();
+  }
+}
 
 const RPC_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 

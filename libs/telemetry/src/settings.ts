@@ -17,6 +17,7 @@ export const TELEMETRY_ENV_VARS = [
   'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL',
   'OTEL_EXPORTER_OTLP_HEADERS',
   'OTEL_EXPORTER_OTLP_TIMEOUT',
+  'OTEL_TRACES_EXPORTER',
   'OTEL_TRACES_SAMPLER',
   'OTEL_TRACES_SAMPLER_ARG',
   'OTEL_BSP_MAX_QUEUE_SIZE',
@@ -36,6 +37,8 @@ const schema = z
   .object({
     OTEL_SDK_DISABLED: env.boolean(false),
     OTEL_SERVICE_NAME: z.string().min(1).optional(),
+    /** `otlp` (default), `console` (spans printed to stdout) or `none` (spans recorded, exported nowhere). */
+    OTEL_TRACES_EXPORTER: z.enum(['otlp', 'console', 'none'], { error: 'must be one of: otlp, console, none' }).default('otlp'),
     OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(['http/protobuf', 'http/json']).optional(),
     OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z.enum(['http/protobuf', 'http/json']).optional(),
     OTEL_BSP_MAX_QUEUE_SIZE: env.positiveInt(BATCH_DEFAULTS.maxQueueSize),
@@ -49,6 +52,7 @@ const schema = z
   .transform((e) => ({
     disabled: e.OTEL_SDK_DISABLED,
     serviceName: e.OTEL_SERVICE_NAME,
+    exporter: e.OTEL_TRACES_EXPORTER,
     protocol: e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? e.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf',
     batch: {
       maxQueueSize: e.OTEL_BSP_MAX_QUEUE_SIZE,

@@ -1,6 +1,6 @@
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { CountingBatchSpanProcessor, PreciseStartSpanProcessor } from '../src/processors';
+import { CountingBatchSpanProcessor, PreciseStartSpanProcessor, SpanBudgetProcessor } from '../src/processors';
 
 const sampled = (id: number) => ({ id, spanContext: () => ({ traceFlags: 1 }), attributes: {} }) as unknown as ReadableSpan;
 
@@ -94,5 +94,29 @@ describe('PreciseStartSpanProcessor', () => {
     const [span] = exporter.getFinishedSpans();
     expect(ns(span?.startTime ?? [0, 0])).toBe(BigInt(start.getTime()) * 1_000_000n);
     expect(ns(span?.duration ?? [0, 0])).toBe(250_000_000n);
+  });
+});
+
+describe('SpanBudgetProcessor', () => {
+  const timed = (name: string, ms: number) => ({ name, duration: [Math.floor(ms / 1000), Math.round((ms % 1000) * 1e6)] }) as unknown as ReadableSpan;
+
+  it('drops pool checkouts and transaction statements that took under 1 ms, and passes every other span on', () => {
+    const kept = [
+      timed('pg-pool.connect', 80.4), // a pool wait: the legacy incident's story
+      timed('pg.query:COMMIT cart', 3.2), // a slow commit
+      timed('pg.query:SELECT cart', 0.2), // a query is evidence however short
+      timed('checkout', 0.1),
+    ];
+    const dropped = [timed('pg-pool.connect', 0.05), timed('pg.query:BEGIN cart', 0.3), timed('pg.query:COMMIT cart', 0.9), timed('pg.query:ROLLBACK', 0.1)];
+    const forwarded: string[] = [];
+    const spy = new SpanBudgetProcessor({
+      onStart: () => undefined,
+      onEnd: (span) => forwarded.push(`${span.name} ${span.duration[1]}`),
+      forceFlush: () => Promise.resolve(),
+      shutdown: () => Promise.resolve(),
+    });
+    for (const span of [...kept, ...dropped]) spy.onEnd(span);
+    expect(forwarded).toEqual(kept.map((s) => `${s.name} ${s.duration[1]}`));
+    expect(spy.droppedHousekeeping).toBe(dropped.length);
   });
 });

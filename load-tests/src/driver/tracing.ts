@@ -1,7 +1,7 @@
 import { SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { AlwaysOnSampler, BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { AlwaysOffSampler, AlwaysOnSampler, BasicTracerProvider, BatchSpanProcessor, TraceIdRatioBasedSampler, type Sampler } from '@opentelemetry/sdk-trace-base';
 import { randomBytes } from 'node:crypto';
 import type { EnvLike } from '../scenario-env';
 
@@ -47,7 +47,7 @@ export class IterationTracer {
         'service.name': 'load-driver',
         'deployment.environment.name': env['DEPLOYMENT_ENVIRONMENT'] || 'lab',
       }),
-      sampler: new AlwaysOnSampler(),
+      sampler: samplerFromEnv(env),
       spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl }), { maxQueueSize: 8192, maxExportBatchSize: 512, scheduledDelayMillis: 1000 })],
     });
     return new IterationTracer(provider, provider.getTracer('checkout-lab-load-driver'), tracesUrl);
@@ -76,5 +76,28 @@ export class IterationTracer {
   /** Exports what is queued and stops; never throws (a lost span is not worth failing a run). */
   async shutdown(): Promise<void> {
     await this.provider?.shutdown().catch(() => undefined);
+  }
+}
+
+/**
+ * OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG for the driver's root spans. The driver starts
+ * every trace, so a parent-based sampler behaves as its root sampler; an unsampled root sends
+ * `traceparent` flags 00, and the services' (parent-based) samplers then record nothing.
+ */
+export function samplerFromEnv(env: EnvLike): Sampler {
+  const name = env['OTEL_TRACES_SAMPLER'] || 'parentbased_always_on';
+  const arg = env['OTEL_TRACES_SAMPLER_ARG'];
+  switch (name.replace(/^parentbased_/, '')) {
+    case 'always_on':
+      return new AlwaysOnSampler();
+    case 'always_off':
+      return new AlwaysOffSampler();
+    case 'traceidratio': {
+      const ratio = arg === undefined || arg === '' ? 1 : Number(arg);
+      if (!Number.isFinite(ratio) || ratio < 0 || ratio > 1) throw new Error(`OTEL_TRACES_SAMPLER_ARG=${arg}: must be a ratio from 0 to 1`);
+      return new TraceIdRatioBasedSampler(ratio);
+    }
+    default:
+      throw new Error(`OTEL_TRACES_SAMPLER=${name}: the load driver supports always_on, always_off, traceidratio (and their parentbased_ forms)`);
   }
 }
