@@ -26,10 +26,9 @@ export class AppModule {
         { provide: PaymentAuthorizer, useFactory: () => new GrpcPaymentAuthorizer(config.payment.target, config.payment.deadlineMs) },
         {
           provide: CheckoutService,
-          inject: [CartsRepository, OrdersRepository, PaymentAuthorizer],
-          useFactory: (carts: CartsRepository, orders: OrdersRepository, payment: PaymentAuthorizer) =>
+          inject: [OrdersRepository, PaymentAuthorizer],
+          useFactory: (orders: OrdersRepository, payment: PaymentAuthorizer) =>
             new CheckoutService(
-              carts,
               orders,
               payment,
               // The lease outlives the payment call's deadline, so two requests never pay at once.

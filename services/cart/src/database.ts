@@ -11,32 +11,6 @@ export async function query<R extends QueryResultRow>(db: Pool | PoolClient, sql
   }
 }
 
-/**
- * Runs `work` in one transaction on one pooled connection: committed when it returns, rolled
- * back when it throws. A connection that failed or timed out is discarded, not reused.
- */
-export async function transaction<T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> {
-  let client: PoolClient;
-  try {
-    client = await pool.connect();
-  } catch (error) {
-    throw toDependencyError(error);
-  }
-  let failure: Error | undefined;
-  try {
-    await query(client, 'BEGIN');
-    const result = await work(client);
-    await query(client, 'COMMIT');
-    return result;
-  } catch (error) {
-    if (error instanceof DependencyError) failure = error;
-    else await client.query('ROLLBACK').catch((e: unknown) => (failure = e instanceof Error ? e : new Error('rollback failed')));
-    throw error;
-  } finally {
-    client.release(failure);
-  }
-}
-
 /** An unreachable or timed-out database is cart-db's outage; anything else is left as it is. */
 function toDependencyError(error: unknown): unknown {
   switch (classifyDatabaseError(error)) {

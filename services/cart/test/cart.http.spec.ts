@@ -182,6 +182,35 @@ describe('checkout', () => {
     expect(late.status).toBe(409);
     expect((await checkout(cartId, newKey())).body.error.code).toBe('cart_checked_out');
   });
+
+  it('never lets concurrent adds of one SKU pass the quantity limit together', async () => {
+    const { body } = await call('POST', '/carts', { userId: 'user-3' });
+    const add = () => call('POST', `/carts/${body.cartId}/items`, { sku: 'BULK', quantity: 300, unitPriceCents: 100 });
+    // 8 × 300 would be 2400; the cart holds at most 1000 of one SKU, so exactly 3 adds fit.
+    const results = await Promise.all(Array.from({ length: 8 }, add));
+    expect(results.filter((r) => r.status === 201)).toHaveLength(3);
+    expect(results.filter((r) => r.status === 409).every((r) => r.body.error.code === 'quantity_too_large')).toBe(true);
+    const view = await call('GET', `/carts/${body.cartId}`);
+    expect(view.body.items).toEqual([{ sku: 'BULK', quantity: 900, unitPriceCents: 100 }]);
+  });
+
+  it('answers an add with the whole cart as it now is, in the order items were added', async () => {
+    const { body } = await call('POST', '/carts', { userId: 'user-4' });
+    await call('POST', `/carts/${body.cartId}/items`, { sku: 'B', quantity: 1, unitPriceCents: 200 });
+    const added = await call('POST', `/carts/${body.cartId}/items`, { sku: 'A', quantity: 2, unitPriceCents: 100 });
+    expect(added.status).toBe(201);
+    expect(added.body).toEqual({
+      cartId: body.cartId,
+      userId: 'user-4',
+      status: 'open',
+      items: [
+        { sku: 'B', quantity: 1, unitPriceCents: 200 },
+        { sku: 'A', quantity: 2, unitPriceCents: 100 },
+      ],
+      totalCents: 400,
+    });
+    expect((await call('GET', `/carts/${body.cartId}`)).body).toEqual(added.body);
+  });
 });
 
 describe('bad input gets a clear answer and changes nothing', () => {

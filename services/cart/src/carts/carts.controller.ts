@@ -29,8 +29,8 @@ export class CartsController {
   @Post(':cartId/items')
   async addItem(@Param('cartId') cartId: string, @Body() body: unknown): Promise<CartView> {
     const item = parseRequest(addItemBody, body);
-    const outcome = await this.carts.addItem(cartId, item);
-    switch (outcome) {
+    const result = await this.carts.addItem(cartId, item);
+    switch (result.outcome) {
       case 'cart_not_found':
         throw new NotFoundError('cart');
       case 'cart_closed':
@@ -40,7 +40,7 @@ export class CartsController {
       case 'amount_too_large':
         throw new StateError('amount_too_large', `a cart's total must not exceed ${MAX_TOTAL_CENTS} cents (the payment provider's limit)`);
       case 'added':
-        return this.get(cartId);
+        return viewOf(result.cart);
     }
   }
 
@@ -48,13 +48,7 @@ export class CartsController {
   async get(@Param('cartId') cartId: string): Promise<CartView> {
     const cart = await this.carts.get(cartId);
     if (!cart) throw new NotFoundError('cart');
-    return {
-      cartId: cart.id,
-      userId: cart.userId,
-      status: cart.status,
-      items: cart.items,
-      totalCents: totalCents(cart.items),
-    };
+    return viewOf(cart);
   }
 
   @Post(':cartId/checkout')
@@ -71,4 +65,8 @@ export class CartsController {
     const { paymentMethod } = parseRequest(checkoutBody, body);
     return this.checkoutService.checkout({ cartId, idempotencyKey: key, paymentMethod });
   }
+}
+
+function viewOf(cart: Cart): CartView {
+  return { cartId: cart.id, userId: cart.userId, status: cart.status, items: cart.items, totalCents: totalCents(cart.items) };
 }

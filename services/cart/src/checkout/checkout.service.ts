@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { injectedDelay } from '@checkout-lab/config';
 import { businessMetrics, withSpan, type CheckoutOutcome } from '@checkout-lab/telemetry';
-import { MAX_TOTAL_CENTS, totalCents, type CartsRepository } from '../carts/carts.repository';
+import { MAX_TOTAL_CENTS, totalCents, type Cart } from '../carts/carts.repository';
 import { DependencyError, NotFoundError, PaymentRefusedError, StateError } from '../errors';
 import type { Order, OrdersRepository } from '../orders/orders.repository';
 import { PaymentAuthorizer } from './payment.client';
@@ -30,7 +30,6 @@ export interface CheckoutResult {
  */
 export class CheckoutService {
   constructor(
-    private readonly carts: CartsRepository,
     private readonly orders: OrdersRepository,
     private readonly payment: PaymentAuthorizer,
     private readonly options: { currency: string; leaseMs: number; injectDelayMs?: number },
@@ -60,9 +59,9 @@ export class CheckoutService {
 
   private async checkoutOnce(request: CheckoutRequest, seen: (order: Order, itemCount?: number) => void): Promise<CheckoutResult> {
     const fingerprint = fingerprintOf(request);
-    const existing = await this.orders.findByKey(request.idempotencyKey);
-    const order = existing ?? (await this.createOrder(request, fingerprint, seen));
-    if (existing) seen(existing);
+    const found = await this.orders.findForCheckout(request.idempotencyKey, request.cartId);
+    const { order, claimed } = found.order ? { order: found.order, claimed: false } : await this.createOrder(request, found.cart, fingerprint, seen);
+    if (found.order) seen(found.order);
     if (order.requestFingerprint !== fingerprint) {
       throw new StateError('idempotency_key_reused', 'this Idempotency-Key was already used for a different checkout request');
     }
@@ -73,16 +72,17 @@ export class CheckoutService {
       case 'failed':
         throw refused(order);
       case 'pending':
-        return this.pay(order);
+        return this.pay(order, claimed);
     }
   }
 
+  /** A new pending order for the cart, holding its lease (`claimed`), or the order a concurrent request created with the same key. */
   private async createOrder(
     request: CheckoutRequest,
+    cart: Cart | null,
     fingerprint: string,
     seen: (order: Order, itemCount?: number) => void,
-  ): Promise<Order> {
-    const cart = await this.carts.get(request.cartId);
+  ): Promise<{ order: Order; claimed: boolean }> {
     if (!cart) throw new NotFoundError('cart');
     if (cart.status === 'checked_out') throw new StateError('cart_checked_out', 'this cart is already paid');
     if (cart.items.length === 0) throw new StateError('cart_empty', 'the cart has no items');
@@ -91,25 +91,28 @@ export class CheckoutService {
     if (amountCents > MAX_TOTAL_CENTS) {
       throw new StateError('amount_too_large', `the cart's total exceeds ${MAX_TOTAL_CENTS} cents, the payment provider's limit`);
     }
-    const created = await this.orders.create({
-      cartId: cart.id,
-      userId: cart.userId,
-      idempotencyKey: request.idempotencyKey,
-      requestFingerprint: fingerprint,
-      amountCents,
-      currency: this.options.currency,
-      paymentMethod: request.paymentMethod,
-    });
+    const created = await this.orders.create(
+      {
+        cartId: cart.id,
+        userId: cart.userId,
+        idempotencyKey: request.idempotencyKey,
+        requestFingerprint: fingerprint,
+        amountCents,
+        currency: this.options.currency,
+        paymentMethod: request.paymentMethod,
+      },
+      this.options.leaseMs,
+    );
     switch (created.kind) {
       case 'created':
         seen(created.order, cart.items.length);
-        return created.order;
+        return { order: created.order, claimed: true };
       case 'key_exists': {
         // A concurrent request with the same key won the insert.
         const existing = await this.orders.findByKey(request.idempotencyKey);
         if (!existing) throw new Error('order vanished after a duplicate-key insert');
         seen(existing);
-        return existing;
+        return { order: existing, claimed: false };
       }
       case 'cart_has_open_order':
         throw new StateError(
@@ -119,8 +122,9 @@ export class CheckoutService {
     }
   }
 
-  private async pay(order: Order): Promise<CheckoutResult> {
-    if (!(await this.orders.claim(order.id, this.options.leaseMs))) {
+  /** Pays a pending order; `claimed`: this request already holds its lease (it created the order). */
+  private async pay(order: Order, claimed: boolean): Promise<CheckoutResult> {
+    if (!claimed && !(await this.orders.claim(order.id, this.options.leaseMs))) {
       throw new StateError('checkout_in_progress', 'a checkout with this Idempotency-Key is in progress; retry shortly');
     }
     try {

@@ -1,5 +1,6 @@
 import { Pool } from 'pg';
 import { isUniqueViolation } from '@checkout-lab/database';
+import { cartFromJson, CART_JSON_SQL, type Cart, type CartJson } from '../carts/carts.repository';
 import { isUuid, query } from '../database';
 
 export type OrderStatus = 'pending' | 'paid' | 'declined' | 'failed';
@@ -44,6 +45,8 @@ interface OrderRow {
   created_at: Date;
 }
 
+type Nullable<T> = { [K in keyof T]: T[K] | null };
+
 const COLUMNS =
   'id, cart_id, user_id, idempotency_key, request_fingerprint, amount_cents, currency, payment_method, status, payment_id, decline_code, failure_code, created_at';
 
@@ -63,13 +66,28 @@ export class OrdersRepository {
     return row ? toOrder(row) : null;
   }
 
-  async create(order: NewOrder): Promise<CreateOrderResult> {
+  /**
+   * The order of this Idempotency-Key (if any) and the cart it names (if it exists), in one round
+   * trip: every checkout needs both.
+   */
+  async findForCheckout(idempotencyKey: string, cartId: string): Promise<{ order: Order | null; cart: Cart | null }> {
+    const [row] = await query<Nullable<OrderRow> & { cart: CartJson | null }>(
+      this.pool,
+      `SELECT ${COLUMNS.split(', ').map((c) => `o.${c}`).join(', ')}, ${CART_JSON_SQL('$2::uuid')} AS cart
+         FROM (SELECT 1) AS one LEFT JOIN orders o ON o.idempotency_key = $1`,
+      [idempotencyKey, isUuid(cartId) ? cartId : null],
+    );
+    return { order: row?.id ? toOrder(row as OrderRow) : null, cart: row?.cart ? cartFromJson(row.cart) : null };
+  }
+
+  /** Creates a pending order holding its lease for `leaseMs` (the request that creates it pays it). */
+  async create(order: NewOrder, leaseMs: number): Promise<CreateOrderResult> {
     try {
       const [row] = await query<OrderRow>(
         this.pool,
-        `INSERT INTO orders (cart_id, user_id, idempotency_key, request_fingerprint, amount_cents, currency, payment_method, status)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending') RETURNING ${COLUMNS}`,
-        [order.cartId, order.userId, order.idempotencyKey, order.requestFingerprint, order.amountCents, order.currency, order.paymentMethod],
+        `INSERT INTO orders (cart_id, user_id, idempotency_key, request_fingerprint, amount_cents, currency, payment_method, status, locked_until)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', now() + make_interval(secs => $8::double precision / 1000)) RETURNING ${COLUMNS}`,
+        [order.cartId, order.userId, order.idempotencyKey, order.requestFingerprint, order.amountCents, order.currency, order.paymentMethod, leaseMs],
       );
       if (!row) throw new Error('INSERT … RETURNING gave no row');
       return { kind: 'created', order: toOrder(row) };
