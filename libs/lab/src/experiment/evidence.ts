@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { BILLING_LOOKUP_SQL } from '@checkout-lab/billing-store';
 import { withClient } from '@checkout-lab/database';
 import type { HostStats, SqlEvidence } from '@checkout-lab/run-record';
+import type { StackEndpoints } from '../stack/stack';
 
 /** Makes pg_stat_statements available (the billing server preloads it) and clears it, so a run's figures are its own. */
 export async function resetStatementStats(billingDatabaseUrl: string): Promise<void> {
@@ -134,4 +135,33 @@ function rssOf(pid: number): number {
 
 function round(value: number): number {
   return Math.round(value * 1000) / 1000;
+}
+
+/** Spans each service's exporter delivered and lost (cumulative since it started). */
+export interface SpanCounters {
+  services: Record<string, { exported: number; dropped: number }>;
+}
+
+/** otel_spans_exported_total / otel_spans_dropped_total of each service: did the run lose spans? */
+export async function scrapeSpanCounters(endpoints: Pick<StackEndpoints, 'metrics'>, settleMs = 600): Promise<SpanCounters> {
+  // Give the batch processors one schedule interval to export what the last requests produced.
+  if (settleMs > 0) await new Promise((resolve) => setTimeout(resolve, settleMs));
+  const services: SpanCounters['services'] = {};
+  for (const [name, url] of Object.entries(endpoints.metrics)) {
+    try {
+      const text = await (await fetch(url, { signal: AbortSignal.timeout(5000) })).text();
+      services[name] = { exported: sumMetric(text, 'otel_spans_exported_total'), dropped: sumMetric(text, 'otel_spans_dropped_total') };
+    } catch {
+      // A service that cannot be scraped reports nothing rather than a made-up zero.
+    }
+  }
+  return { services };
+}
+
+function sumMetric(text: string, name: string): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) sum += Number(line.slice(line.lastIndexOf(' ') + 1)) || 0;
+  }
+  return sum;
 }

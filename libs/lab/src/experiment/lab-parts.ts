@@ -4,9 +4,9 @@ import { loadScenario, runScenario, type LoadProgress, type LoadSummary } from '
 import { judgeRun, writeRunRecord, type DatabaseEvidence, type RunMeta } from '@checkout-lab/run-record';
 import { runSpansDir, readRunSpans, type FlatSpan } from '@checkout-lab/telemetry';
 import type { LabSettings } from '../settings';
-import { Stack, type StackEndpoints } from '../stack/stack';
+import { Stack } from '../stack/stack';
 import { variantEnvironment, type ResolvedExperiment } from './definition';
-import { collectSqlEvidence, HostSampler, resetStatementStats } from './evidence';
+import { collectSqlEvidence, HostSampler, resetStatementStats, scrapeSpanCounters } from './evidence';
 import type { ExperimentParts, PlannedRun, RunOutcome } from './runner';
 
 /**
@@ -180,30 +180,6 @@ function parseCapacity(json: string): number {
   } catch {
     return 0;
   }
-}
-
-/** otel_spans_exported_total / otel_spans_dropped_total of each service: did the run lose spans? */
-async function scrapeSpanCounters(endpoints: StackEndpoints): Promise<{ services: Record<string, { exported: number; dropped: number }> }> {
-  // Give the batch processors one schedule interval to export what the last requests produced.
-  await new Promise((resolve) => setTimeout(resolve, 600));
-  const services: Record<string, { exported: number; dropped: number }> = {};
-  for (const [name, url] of Object.entries(endpoints.metrics)) {
-    try {
-      const text = await (await fetch(url, { signal: AbortSignal.timeout(5000) })).text();
-      services[name] = { exported: sumMetric(text, 'otel_spans_exported_total'), dropped: sumMetric(text, 'otel_spans_dropped_total') };
-    } catch {
-      // A service that cannot be scraped reports nothing rather than a made-up zero.
-    }
-  }
-  return { services };
-}
-
-function sumMetric(text: string, name: string): number {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith(`${name} `) || line.startsWith(`${name}{`)) sum += Number(line.slice(line.lastIndexOf(' ') + 1)) || 0;
-  }
-  return sum;
 }
 
 function outcome(

@@ -19,6 +19,8 @@ export interface ServiceProcessOptions {
   readyTimeoutMs?: number;
   /** Modules loaded with `-r` after @swc-node/register, before the entry (e.g. TELEMETRY_PRELOAD). */
   preload?: string[];
+  /** Arguments for `node` itself, before the entry (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
   /** A lower scheduling priority (nice value) for the process, so the load generator keeps its schedule. */
   nice?: number;
 }
@@ -49,7 +51,7 @@ export class ServiceProcess {
     mkdirSync(path.dirname(logFile), { recursive: true });
     const log = createWriteStream(logFile, { flags: 'a' });
     const preload = (this.options.preload ?? []).flatMap((module) => ['-r', module]);
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', ...preload, path.join(REPO_ROOT, entry)], {
+    const child = spawn(process.execPath, [...(this.options.nodeArgs ?? []), '-r', '@swc-node/register', ...preload, path.join(REPO_ROOT, entry)], {
       cwd: REPO_ROOT,
       env: { ...env, SWC_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.base.json') },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -220,8 +220,15 @@ export class Stack {
   }
 
   /** The Stripe double (unless STRIPE_API_BASE is set) and the three services, with `env` overriding any of their variables. */
-  async startServices(variant: { billingStore: 'sql' | 'dynamodb'; sqlProfile: 'legacy' | 'indexed'; env?: Record<string, string> }): Promise<StackEndpoints> {
+  async startServices(variant: {
+    billingStore: 'sql' | 'dynamodb';
+    sqlProfile: 'legacy' | 'indexed';
+    env?: Record<string, string>;
+    /** Extra `node` arguments for every process started here (e.g. `--cpu-prof`, which NODE_OPTIONS may not carry). */
+    nodeArgs?: string[];
+  }): Promise<StackEndpoints> {
     const { settings, infra } = this;
+    const nodeArgs = variant.nodeArgs ?? [];
     if (!infra) throw new Error('startServices() needs startInfrastructure() first');
     await this.waitForServicePorts();
     const overrides = variant.env ?? {};
@@ -232,8 +239,12 @@ export class Stack {
       stripe = `http://127.0.0.1:${settings.ports.stripeDouble}`;
       const stripeUrl = stripe;
       // Started alongside the services: payment only calls it once a checkout arrives.
-      stripeStarted = this.run('stripe-double', ENTRIES.stripeDouble, { ...base, STRIPE_DOUBLE_PORT: String(settings.ports.stripeDouble), ...overrides }, () =>
-        fetch(`${stripeUrl}/v1/payment_intents`).then(() => true),
+      stripeStarted = this.run(
+        'stripe-double',
+        ENTRIES.stripeDouble,
+        { ...base, STRIPE_DOUBLE_PORT: String(settings.ports.stripeDouble), ...overrides },
+        () => fetch(`${stripeUrl}/v1/payment_intents`).then(() => true),
+        nodeArgs,
       );
     }
     const billingTarget = `127.0.0.1:${settings.ports.billingAddress}`;
@@ -247,6 +258,7 @@ export class Stack {
         ENTRIES.billingAddress,
         { ...base, BILLING_GRPC_PORT: String(settings.ports.billingAddress), BILLING_METRICS_PORT: String(settings.ports.billingMetrics), ...this.billingStoreEnv(variant), ...overrides },
         () => isServing(billingTarget),
+        nodeArgs,
       ),
       this.run(
         'payment',
@@ -261,12 +273,14 @@ export class Stack {
           ...overrides,
         },
         () => isServing(paymentTarget),
+        nodeArgs,
       ),
       this.run(
         'cart',
         ENTRIES.cart,
         { ...base, CART_HTTP_PORT: String(settings.ports.cart), DATABASE_URL: infra.appDb.cart, PAYMENT_GRPC_TARGET: paymentTarget, ...overrides },
         () => fetch(`${cartUrl}/readyz`).then((r) => r.ok),
+        nodeArgs,
       ),
     ]);
     this.writeProcesses();
@@ -493,13 +507,14 @@ export class Stack {
     return urls;
   }
 
-  private async run(name: string, entry: string, env: NodeJS.ProcessEnv, ready: () => Promise<boolean>): Promise<void> {
+  private async run(name: string, entry: string, env: NodeJS.ProcessEnv, ready: () => Promise<boolean>, nodeArgs: string[] = []): Promise<void> {
     this.say(`starting ${name} …`);
     const service = new ServiceProcess({
       name,
       entry,
       env,
       ready,
+      nodeArgs,
       logFile: path.join(this.settings.dataDir, 'logs', `${name}.log`),
       // The three services are traced; the Stripe double stands in for an outside API and is not.
       preload: entry.startsWith('services/') ? [TELEMETRY_PRELOAD] : [],
