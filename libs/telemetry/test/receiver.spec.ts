@@ -124,3 +124,55 @@ describe('the OTLP/HTTP trace receiver', () => {
     expect(await readRunSpans(dir, '../../escape')).toHaveLength(1);
   });
 });
+
+describe('the receiver with deferred decoding (the lab runs it so)', () => {
+  let deferred: TraceReceiver;
+  let spoolDir: string;
+  const postTo = (target: TraceReceiver, body: Uint8Array | string, path_ = '/v1/traces') =>
+    fetch(`${target.endpoint}${path_}`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
+
+  beforeEach(async () => {
+    spoolDir = mkdtempSync(path.join(tmpdir(), 'otlp-deferred-'));
+    deferred = await startTraceReceiver({ dir: spoolDir, port: 0, deferDecoding: true, settleIdleMs: 60_000, warn: () => undefined });
+  });
+  afterEach(() => deferred.stop());
+
+  it('acknowledges a batch before decoding it, and decodes it on POST /lab/flush, in the order received', async () => {
+    expect((await postTo(deferred, toProtobuf(request([span('00000000000000c1', 'run-d')])))).status).toBe(200);
+    expect((await postTo(deferred, toProtobuf(request([span('00000000000000c2', 'run-d')])))).status).toBe(200);
+    expect(await readRunSpans(spoolDir, 'run-d')).toEqual([]); // spooled, not decoded yet
+    const flushed = await postTo(deferred, '', '/lab/flush');
+    expect(await flushed.json()).toEqual({ spans: { 'run-d': 2 } });
+    expect((await readRunSpans(spoolDir, 'run-d')).map((s) => s.spanId)).toEqual(['00000000000000c1', '00000000000000c2']);
+  });
+
+  it('refuses a body that is not protobuf at once, with 400', async () => {
+    expect((await postTo(deferred, Buffer.from([0xff, 0xff, 0xff, 0xff]))).status).toBe(400);
+    expect((await postTo(deferred, 'not protobuf')).status).toBe(400);
+    await deferred.flush();
+    expect(deferred.spanCounts()).toEqual({});
+  });
+
+  it('decodes on its own once no batch has come for settleIdleMs', async () => {
+    const quick = await startTraceReceiver({ dir: spoolDir, port: 0, deferDecoding: true, settleIdleMs: 100, warn: () => undefined });
+    try {
+      await postTo(quick, toProtobuf(request([span('00000000000000d1', 'run-idle')])));
+      const until = Date.now() + 5000;
+      while ((await readRunSpans(spoolDir, 'run-idle')).length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+      expect((await readRunSpans(spoolDir, 'run-idle')).map((s) => s.spanId)).toEqual(['00000000000000d1']);
+    } finally {
+      await quick.stop();
+    }
+  });
+
+  it('decodes what a receiver that was stopped left in its spool when the next one starts', async () => {
+    await postTo(deferred, toProtobuf(request([span('00000000000000e1', 'run-left')])));
+    // Simulate a kill: the spool file stays; a new receiver on the same directory takes it over.
+    const next = await startTraceReceiver({ dir: spoolDir, port: 0, deferDecoding: true, settleIdleMs: 60_000, warn: () => undefined });
+    try {
+      expect((await readRunSpans(spoolDir, 'run-left')).map((s) => s.spanId)).toEqual(['00000000000000e1']);
+    } finally {
+      await next.stop();
+    }
+  });
+});

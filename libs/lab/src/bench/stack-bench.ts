@@ -80,6 +80,8 @@ export interface StepResult {
   spansPerFlow: number;
   /** CPU milliseconds per iteration of each process tree (services, receiver, app PostgreSQL, the lab with the driver). */
   cpuMsPerFlow: Record<string, number>;
+  /** CPU ms per iteration the receiver spent after the step, decoding the batches it spooled during it. */
+  receiverDecodeMsPerFlow: number;
   validity: RunVerdict;
 }
 
@@ -226,7 +228,10 @@ class StepRunner {
     const telemetry = difference(await scrapeSpanCounters(endpoints), countersBefore);
     const iterations = value(summary, 'iterations', 'count') ?? 0;
     const validity = judgeRun({ summary, targetRate: rate, durationS: options.stepS, telemetry, serviceExits: this.stack.serviceExits() });
+    // The receiver decodes what it spooled once the load pauses: its CPU for that, after the step.
+    const settling = new HostSampler(() => this.stack.processTrees());
     const spans = await this.countSpans(runId);
+    const decodeSeconds = settling.finish(this.stack.servicePids).processCpuSeconds?.['trace-receiver'] ?? 0;
     const p99 = value(summary, 'http_req_duration{name:checkout}', 'p(99)');
     const errorRate = value(summary, 'http_req_failed', 'rate') ?? 0;
     const dropped = value(summary, 'dropped_iterations', 'count') ?? 0;
@@ -250,6 +255,7 @@ class StepRunner {
       dropped,
       spansPerFlow: iterations > 0 ? round(spans / iterations) : 0,
       cpuMsPerFlow,
+      receiverDecodeMsPerFlow: iterations > 0 ? round((decodeSeconds * 1000) / iterations) : 0,
       validity,
     };
   }
@@ -288,6 +294,7 @@ class StepRunner {
     const dir = this.stack.traceDir;
     if (!dir) return 0;
     await new Promise((resolve) => setTimeout(resolve, 1500));
+    await this.stack.flushTraces();
     const spans = (await readRunSpans(dir, runId)).length;
     this.dropSpans(runId);
     return spans;

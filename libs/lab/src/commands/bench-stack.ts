@@ -119,7 +119,7 @@ async function run(raw: RawOptions): Promise<void> {
 export function benchTable(results: ConfigResult[]): string {
   const off = results.find((r) => r.config === 'off')?.sustainedRate;
   const present = CPU_COLUMNS.filter((name) => results.some((r) => (r.atSustained?.cpuMsPerFlow[name] ?? 0) > 0));
-  const header = ['config', 'flows/s', '× off', 'p50 ms', 'p99 ms', 'spans/flow', ...present.map((n) => `${n} ms`), 'total CPU ms'];
+  const header = ['config', 'flows/s', '× off', 'p50 ms', 'p99 ms', 'spans/flow', ...present.map((n) => `${n} ms`), 'total CPU ms', 'decode after ms'];
   const rows = results.map((r) => {
     const s = r.atSustained;
     const cpu = s?.cpuMsPerFlow ?? {};
@@ -133,11 +133,13 @@ export function benchTable(results: ConfigResult[]): string {
       s && s.spansPerFlow > 0 ? s.spansPerFlow.toFixed(1) : '–',
       ...present.map((n) => (cpu[n] ?? 0).toFixed(1)),
       total.toFixed(1),
+      s && s.receiverDecodeMsPerFlow > 0 ? s.receiverDecodeMsPerFlow.toFixed(1) : '–',
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
-  return [line(header), ...rows.map(line), '', 'CPU ms per flow at the sustained rate, from /proc (each process with its children); "lab" is the load driver.'].join('\n');
+  return [line(header), ...rows.map(line), '', 'CPU ms per flow at the sustained rate, from /proc (each process with its children); "lab" is the load driver;\n' +
+      '"decode after": the trace receiver\'s CPU per flow after the step, decoding the batches it spooled during it.'].join('\n');
 }
 
 function configList(value: string, names: string[]): string[] {

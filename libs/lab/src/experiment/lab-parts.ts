@@ -130,6 +130,7 @@ export class LabExperimentParts implements ExperimentParts {
   private async collectSpans(run: PlannedRun): Promise<FlatSpan[]> {
     const traceDir = this.stack?.traceDir;
     if (!traceDir) return []; // spans went to OTEL_EXPORTER_OTLP_ENDPOINT: read them with `checkout-lab report --spans-from jaeger`
+    await this.stack?.flushTraces();
     const from = runSpansDir(traceDir, run.runId);
     if (existsSync(from)) cpSync(from, path.join(run.dir, 'spans'), { recursive: true });
     const spans = await readRunSpans(traceDir, run.runId);

@@ -467,6 +467,16 @@ export class Stack {
     }
   }
 
+  /**
+   * Has the embedded receiver decode what it spooled (it defers decoding while batches arrive), so
+   * the run files under traceDir are complete. A no-op when spans go to an outside endpoint.
+   */
+  async flushTraces(): Promise<void> {
+    if (!this.receiver || !this.infra) return;
+    const response = await fetch(`${this.infra.traces}/lab/flush`, { method: 'POST', signal: AbortSignal.timeout(300_000) });
+    if (!response.ok) throw new Error(`the trace receiver could not decode its spooled spans: HTTP ${response.status}`);
+  }
+
   /** Where the embedded OTLP receiver keeps spans (<data dir>/traces/<lab.run_id>/spans); undefined when spans go elsewhere. */
   get traceDir(): string | undefined {
     return this.receiver?.dir;

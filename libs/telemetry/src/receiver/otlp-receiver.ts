@@ -1,9 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
 import type { OtlpTraceRequest } from '../reader/otlp-json';
 import { decodeTraceRequest, encodeStatus, encodeTraceResponse } from './otlp-decode';
 import { SpanStore } from './span-store';
+import { BatchSpool } from './spool';
 
 const gunzipAsync = promisify(gunzip);
 const inflateAsync = promisify(inflate);
@@ -16,6 +18,17 @@ export interface TraceReceiverOptions {
   port?: number;
   /** Largest request body accepted (decompressed), bytes. */
   maxBodyBytes?: number;
+  /**
+   * Defer decoding protobuf batches: each is appended raw to a spool (`<dir>/.spool`) and decoded
+   * into the run files once no batch has arrived for `settleIdleMs`, or on flush() /
+   * `POST /lab/flush`. Off by default; the lab's receiver process turns it on, so that decoding
+   * never competes for the CPU with the load it records.
+   */
+  deferDecoding?: boolean;
+  /** With deferDecoding: how long the receiver waits without a batch before decoding (ms, default 1000). */
+  settleIdleMs?: number;
+  /** Where decoding problems are reported (default stderr). */
+  warn?: (line: string) => void;
 }
 
 export interface TraceReceiver {
@@ -25,7 +38,7 @@ export interface TraceReceiver {
   dir: string;
   /** Spans stored per run id since start. */
   spanCounts(): Record<string, number>;
-  /** Resolves once every accepted batch is written. */
+  /** Resolves once every accepted batch is decoded (when deferred) and written. */
   flush(): Promise<void>;
   /** Stops accepting, finishes writes, fsyncs and closes the files. Safe to call twice. */
   stop(): Promise<void>;
@@ -45,16 +58,41 @@ class BadRequest extends Error {
 /**
  * An OTLP/HTTP trace receiver (POST /v1/traces; application/x-protobuf or application/json,
  * optionally gzip-encoded) that stores every span, grouped by `lab.run_id`, as OTLP/JSON lines.
- * Answers per the OTLP spec: 200 with an ExportTraceServiceResponse once the spans are written,
- * 400 for a body it cannot decode, 415 for another content type.
+ * Answers per the OTLP spec: 200 with an ExportTraceServiceResponse once the spans are written
+ * (with deferDecoding: once the batch is in the spool), 400 for a body it cannot decode, 415 for
+ * another content type. `POST /lab/flush` decodes what is spooled and answers the span counts.
  */
 export async function startTraceReceiver(options: TraceReceiverOptions): Promise<TraceReceiver> {
-  const { dir, host = '127.0.0.1', port = 4318, maxBodyBytes = 64 * 1024 * 1024 } = options;
+  const { dir, host = '127.0.0.1', port = 4318, maxBodyBytes = 64 * 1024 * 1024, deferDecoding = false, settleIdleMs = 1000 } = options;
+  const warn = options.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
   const store = new SpanStore(dir);
   const sockets = new Set<import('node:net').Socket>();
 
+  // Deferred decoding: batches wait in the spool until the receiver has been idle for settleIdleMs.
+  const spool = deferDecoding ? new BatchSpool(path.join(dir, '.spool')) : undefined;
+  let lastBatchAt = 0;
+  const settle = async (): Promise<void> => {
+    if (!spool) return;
+    await spool.drain(
+      async (body) => void (await store.append(decodeTraceRequest(body))),
+      (error) => warn(`trace receiver: a spooled batch could not be decoded and was skipped: ${error instanceof Error ? error.message : String(error)}`),
+    );
+    await store.flush();
+  };
+  const idleTimer = spool
+    ? setInterval(() => {
+        if (spool.size > 0 && Date.now() - lastBatchAt >= settleIdleMs) void settle();
+      }, Math.max(50, Math.min(250, settleIdleMs))).unref()
+    : undefined;
+  if (spool) await settle(); // what a receiver that was killed left behind
+
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const url = (request.url ?? '').split('?')[0];
+    if (url === '/lab/flush' && request.method === 'POST') {
+      await settle();
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ spans: store.spanCounts() }));
+      return;
+    }
     if (url !== '/v1/traces') return reply(response, 404, 'json', 'not found: this receiver serves POST /v1/traces');
     if (request.method !== 'POST') return reply(response, 405, 'json', 'use POST');
     const contentType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
@@ -65,8 +103,13 @@ export async function startTraceReceiver(options: TraceReceiverOptions): Promise
       const body = await readBody(request, maxBodyBytes);
       const decoded = await decompress(body, String(request.headers['content-encoding'] ?? 'identity'));
       if (decoded.length > maxBodyBytes) throw new BadRequest(413, 'request body too large');
-      const traces = decode(decoded, encoding);
-      await store.append(traces);
+      if (spool && encoding === 'protobuf') {
+        if (!isProtobufMessage(decoded)) throw new BadRequest(400, 'not a protobuf ExportTraceServiceRequest: malformed wire format');
+        lastBatchAt = Date.now();
+        await spool.append(decoded);
+      } else {
+        await store.append(decode(decoded, encoding));
+      }
       response.writeHead(200, { 'content-type': encoding === 'protobuf' ? 'application/x-protobuf' : 'application/json' });
       response.end(encoding === 'protobuf' ? encodeTraceResponse() : '{}');
     } catch (error) {
@@ -99,18 +142,68 @@ export async function startTraceReceiver(options: TraceReceiverOptions): Promise
     port: boundPort,
     dir,
     spanCounts: () => store.spanCounts(),
-    flush: () => store.flush(),
+    flush: async () => {
+      await settle();
+      await store.flush();
+    },
     stop: () => {
       stopping ??= (async () => {
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         // Keep-alive sockets with no request in flight would hold close() open.
         server.closeIdleConnections();
         await closed;
+        if (idleTimer) clearInterval(idleTimer);
+        await settle();
+        await spool?.close();
         await store.close();
       })();
       return stopping;
     },
   };
+}
+
+/**
+ * A cheap check that a body is protobuf wire format (every top-level field a valid tag whose value
+ * fits in the body), so garbage is refused with 400 at once although decoding happens later.
+ */
+export function isProtobufMessage(body: Buffer): boolean {
+  let at = 0;
+  const varint = (): number | undefined => {
+    let value = 0;
+    for (let shift = 0; shift < 64; shift += 7) {
+      if (at >= body.length) return undefined;
+      const byte = body[at++] as number;
+      if (shift < 28) value |= (byte & 0x7f) << shift;
+      else value += (byte & 0x7f) * 2 ** shift;
+      if ((byte & 0x80) === 0) return value;
+    }
+    return undefined;
+  };
+  while (at < body.length) {
+    const tag = varint();
+    if (tag === undefined || tag >>> 3 === 0) return false;
+    switch (tag & 7) {
+      case 0:
+        if (varint() === undefined) return false;
+        break;
+      case 1:
+        at += 8;
+        break;
+      case 2: {
+        const length = varint();
+        if (length === undefined) return false;
+        at += length;
+        break;
+      }
+      case 5:
+        at += 4;
+        break;
+      default:
+        return false;
+    }
+    if (at > body.length) return false;
+  }
+  return true;
 }
 
 function decode(body: Buffer, encoding: Encoding): OtlpTraceRequest {
