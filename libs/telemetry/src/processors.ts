@@ -1,4 +1,4 @@
-import { TraceFlags, context, propagation, type Context, type HrTime } from '@opentelemetry/api';
+import { SpanStatusCode, TraceFlags, context, propagation, trace, type Context, type HrTime } from '@opentelemetry/api';
 import { ExportResultCode, hrTime, suppressTracing, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
@@ -88,12 +88,14 @@ const TRANSACTION_CONTROL = /^pg\.query:(BEGIN|COMMIT|ROLLBACK)\b/;
  * Drops housekeeping spans that measured nothing before they reach `next` (the batch processor):
  * a connection-pool checkout (`pg-pool.connect`) or a BEGIN/COMMIT/ROLLBACK shorter than
  * HOUSEKEEPING_MIN_MS. A pool checkout that waited — the legacy incident's story — is kept, and so
- * is a slow COMMIT. A dropped span has no children (a checkout that opened a new connection takes
- * longer than the threshold), so no trace loses a parent; its sub-millisecond time is the parent's
- * own time on the critical path.
+ * is a slow COMMIT, a failed one (status ERROR: an outage is evidence however quick) and one that
+ * had a child (a checkout that opened a connection), so no trace loses a parent. A dropped span's
+ * sub-millisecond time is its parent's own time on the critical path.
  */
 export class SpanBudgetProcessor implements SpanProcessor {
   private dropped = 0;
+  /** Housekeeping spans that had a child (a checkout that opened a connection): always kept. */
+  private readonly parents = new Set<string>();
 
   constructor(private readonly next: SpanProcessor) {}
 
@@ -103,11 +105,15 @@ export class SpanBudgetProcessor implements SpanProcessor {
   }
 
   onStart(span: Span, parentContext: Context): void {
+    const parent = trace.getSpan(parentContext);
+    const parentName = (parent as unknown as { name?: string } | undefined)?.name;
+    if (parent && parentName !== undefined && isHousekeepingName(parentName)) this.parents.add(parent.spanContext().spanId);
     this.next.onStart(span, parentContext);
   }
 
   onEnd(span: ReadableSpan): void {
-    if (isIdleHousekeeping(span)) {
+    const hadChild = this.parents.delete(span.spanContext().spanId);
+    if (!hadChild && span.status.code !== SpanStatusCode.ERROR && isIdleHousekeeping(span)) {
       this.dropped += 1;
       return;
     }
@@ -123,9 +129,13 @@ export class SpanBudgetProcessor implements SpanProcessor {
   }
 }
 
+function isHousekeepingName(name: string): boolean {
+  return name === 'pg-pool.connect' || TRANSACTION_CONTROL.test(name);
+}
+
 /** A pool checkout or transaction statement that took less than HOUSEKEEPING_MIN_MS. */
 export function isIdleHousekeeping(span: Pick<ReadableSpan, 'name' | 'duration'>): boolean {
-  if (span.name !== 'pg-pool.connect' && !TRANSACTION_CONTROL.test(span.name)) return false;
+  if (!isHousekeepingName(span.name)) return false;
   const ms = span.duration[0] * 1000 + span.duration[1] / 1e6;
   return ms < HOUSEKEEPING_MIN_MS;
 }

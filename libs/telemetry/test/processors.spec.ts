@@ -1,5 +1,6 @@
+import { SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type Span, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { CountingBatchSpanProcessor, PreciseStartSpanProcessor, SpanBudgetProcessor } from '../src/processors';
 
 const sampled = (id: number) => ({ id, spanContext: () => ({ traceFlags: 1 }), attributes: {} }) as unknown as ReadableSpan;
@@ -98,25 +99,48 @@ describe('PreciseStartSpanProcessor', () => {
 });
 
 describe('SpanBudgetProcessor', () => {
-  const timed = (name: string, ms: number) => ({ name, duration: [Math.floor(ms / 1000), Math.round((ms % 1000) * 1e6)] }) as unknown as ReadableSpan;
+  let ids = 0;
+  const timed = (name: string, ms: number, status = SpanStatusCode.UNSET) => {
+    const spanId = (++ids).toString(16).padStart(16, '0');
+    return { name, duration: [Math.floor(ms / 1000), Math.round((ms % 1000) * 1e6)], status: { code: status }, spanContext: () => ({ spanId, traceId: 'a'.repeat(32), traceFlags: 1 }) } as unknown as ReadableSpan;
+  };
+  const recorder = () => {
+    const forwarded: ReadableSpan[] = [];
+    const processor = new SpanBudgetProcessor({
+      onStart: () => undefined,
+      onEnd: (span) => forwarded.push(span),
+      forceFlush: () => Promise.resolve(),
+      shutdown: () => Promise.resolve(),
+    });
+    return { processor, forwarded };
+  };
 
   it('drops pool checkouts and transaction statements that took under 1 ms, and passes every other span on', () => {
     const kept = [
       timed('pg-pool.connect', 80.4), // a pool wait: the legacy incident's story
       timed('pg.query:COMMIT cart', 3.2), // a slow commit
       timed('pg.query:SELECT cart', 0.2), // a query is evidence however short
+      timed('pg-pool.connect', 0.3, SpanStatusCode.ERROR), // a quick failure is an outage's evidence
       timed('checkout', 0.1),
     ];
     const dropped = [timed('pg-pool.connect', 0.05), timed('pg.query:BEGIN cart', 0.3), timed('pg.query:COMMIT cart', 0.9), timed('pg.query:ROLLBACK', 0.1)];
-    const forwarded: string[] = [];
-    const spy = new SpanBudgetProcessor({
-      onStart: () => undefined,
-      onEnd: (span) => forwarded.push(`${span.name} ${span.duration[1]}`),
-      forceFlush: () => Promise.resolve(),
-      shutdown: () => Promise.resolve(),
-    });
-    for (const span of [...kept, ...dropped]) spy.onEnd(span);
-    expect(forwarded).toEqual(kept.map((s) => `${s.name} ${s.duration[1]}`));
-    expect(spy.droppedHousekeeping).toBe(dropped.length);
+    const { processor, forwarded } = recorder();
+    for (const span of [...kept, ...dropped]) processor.onEnd(span);
+    expect(forwarded).toEqual(kept);
+    expect(processor.droppedHousekeeping).toBe(dropped.length);
+  });
+
+  it('keeps a quick pool checkout that had a child span, so no span loses its parent', () => {
+    const provider = new BasicTracerProvider();
+    const tracer = provider.getTracer('test');
+    const { processor, forwarded } = recorder();
+    const checkout = tracer.startSpan('pg-pool.connect');
+    const connect = tracer.startSpan('pg.connect', {}, trace.setSpan(context.active(), checkout));
+    processor.onStart(connect as unknown as Span, trace.setSpan(context.active(), checkout));
+    connect.end();
+    checkout.end();
+    processor.onEnd(connect as unknown as ReadableSpan);
+    processor.onEnd(checkout as unknown as ReadableSpan);
+    expect(forwarded.map((s) => s.name)).toEqual(['pg.connect', 'pg-pool.connect']);
   });
 });

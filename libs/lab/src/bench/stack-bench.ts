@@ -80,6 +80,8 @@ export interface StepResult {
   spansPerFlow: number;
   /** CPU milliseconds per iteration of each process tree (services, receiver, app PostgreSQL, the lab with the driver). */
   cpuMsPerFlow: Record<string, number>;
+  /** A service exited during the step. */
+  crashed: boolean;
   /** CPU ms per iteration the receiver spent after the step, decoding the batches it spooled during it. */
   receiverDecodeMsPerFlow: number;
   validity: RunVerdict;
@@ -118,6 +120,58 @@ export async function benchStack(stack: Stack, options: BenchOptions, say: Say):
   return results;
 }
 
+/** What the search needs to know of a step. */
+export interface StepVerdict {
+  rate: number;
+  held: boolean;
+  /** A service exited during the step: the search stops. */
+  crashed?: boolean;
+}
+
+/**
+ * The capacity search: up by `growth` from startRate (the last step at exactly maxRate) until a
+ * step fails; if the first fails, down by `growth` until one holds; then bisection between the
+ * last rate that held and the first that failed, until the bracket is narrower than `precision`
+ * (or than the rates' rounding). Returns the highest step that held and the lowest that failed.
+ */
+export async function findCapacity<S extends StepVerdict>(
+  step: (rate: number) => Promise<S>,
+  options: Pick<BenchOptions, 'startRate' | 'maxRate' | 'growth' | 'precision'>,
+  say: Say = () => undefined,
+): Promise<{ good: S | undefined; bad: S | undefined }> {
+  let good: S | undefined;
+  let bad: S | undefined;
+  // Up by `growth` (the last step at exactly maxRate) until a step fails.
+  for (let rate = Math.min(options.startRate, options.maxRate); ; rate = Math.min(options.maxRate, nextRate(rate, options.growth))) {
+    const result = await step(rate);
+    if (!result.held) {
+      bad = result;
+      break;
+    }
+    good = result;
+    if (rate >= options.maxRate) {
+      say(`  held at --max-rate ${options.maxRate}/s: the capacity is at least that`);
+      break;
+    }
+  }
+  // The first step failed: down by `growth` until one holds (or at 1/s).
+  while (!good && bad && !bad.crashed && bad.rate > 1) {
+    const result = await step(roundRate(Math.max(1, bad.rate / options.growth)));
+    if (result.held) good = result;
+    else bad = result;
+  }
+  // Bisect between the last rate that held and the first that failed.
+  while (good && bad && !bad.crashed && bad.rate - good.rate > options.precision * good.rate) {
+    const mid = roundRate((good.rate + bad.rate) / 2);
+    if (mid <= good.rate || mid >= bad.rate) break; // the bracket is as narrow as the rates' rounding
+    const result = await step(mid);
+    if (result.held) good = result;
+    else bad = result;
+  }
+  if (bad?.crashed) say(`  a service exited during the step at ${bad.rate}/s: the search stopped`);
+  return { good, bad };
+}
+
 async function searchCapacity(stack: Stack, config: BenchConfig, options: BenchOptions, say: Say): Promise<ConfigResult> {
   const endpoints = await restart(stack, config, options.env, say);
   const runner = new StepRunner(stack, config, options, say);
@@ -131,22 +185,7 @@ async function searchCapacity(stack: Stack, config: BenchConfig, options: BenchO
     return result;
   };
 
-  let good: StepResult | undefined;
-  let bad: StepResult | undefined;
-  for (let rate = options.startRate; rate <= options.maxRate; rate = roundRate(rate * options.growth)) {
-    const result = await step(rate);
-    if (!result.held) {
-      bad = result;
-      break;
-    }
-    good = result;
-  }
-  if (!bad) say(`  held up to --max-rate ${options.maxRate}/s: the capacity is at least that`);
-  while (bad && good && bad.rate - good.rate > options.precision * good.rate) {
-    const result = await step(roundRate((good.rate + bad.rate) / 2));
-    if (result.held) good = result;
-    else bad = result;
-  }
+  const { good } = await findCapacity(step, options, say);
   await stack.stopServices();
   return { config: config.name, description: config.description, sustainedRate: good?.rate ?? 0, atSustained: good, steps };
 }
@@ -215,6 +254,9 @@ class StepRunner {
     this.say(`  warm-up: ${this.options.startRate}/s for ${this.options.warmupS} s`);
     const runId = `bench-${this.config.name}-warmup-${process.pid}`;
     await this.drive(endpoints, this.options.startRate, this.options.warmupS, runId);
+    // Decode the warm-up's spooled batches now, so neither their files nor their CPU land on the first step.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await this.stack.flushTraces();
     this.dropSpans(runId);
   }
 
@@ -256,14 +298,16 @@ class StepRunner {
       spansPerFlow: iterations > 0 ? round(spans / iterations) : 0,
       cpuMsPerFlow,
       receiverDecodeMsPerFlow: iterations > 0 ? round((decodeSeconds * 1000) / iterations) : 0,
+      crashed: validity.checks.some((c) => c.name === 'services_stayed_up' && c.ok === false),
       validity,
     };
   }
 
   private drive(endpoints: StackEndpoints, rate: number, seconds: number, runId: string): Promise<LoadSummary> {
     const { options, config } = this;
-    // Enough VUs for every flow in flight at twice the latency limit; past that the step has failed anyway.
-    const maxVUs = Math.ceil(rate * (options.p99LimitMs / 1000) * 2) + 20;
+    // Enough VUs for every flow in flight when each of its up to 5 requests takes twice the checkout
+    // latency limit: past that the step has failed on latency, not on the VU cap.
+    const maxVUs = Math.ceil(rate * (options.p99LimitMs / 1000) * 10) + 20;
     return runScenario(
       {
         scenarios: {
@@ -327,6 +371,11 @@ function describeStep(s: StepResult): string {
     `  errors ${(s.errorRate * 100).toFixed(2)} %  dropped ${s.dropped}  spans/flow ${s.spansPerFlow.toFixed(1)}` +
     (s.reasons.length ? `\n          ${s.reasons.join('; ')}` : '')
   );
+}
+
+/** The next rate up: ×growth, and always at least one rounding step higher. */
+function nextRate(rate: number, growth: number): number {
+  return Math.max(roundRate(rate * growth), roundRate(rate + (rate >= 20 ? 1 : 0.1)));
 }
 
 function roundRate(rate: number): number {

@@ -81,7 +81,9 @@ export async function startTraceReceiver(options: TraceReceiverOptions): Promise
   };
   const idleTimer = spool
     ? setInterval(() => {
-        if (spool.size > 0 && Date.now() - lastBatchAt >= settleIdleMs) void settle();
+        if (spool.size > 0 && Date.now() - lastBatchAt >= settleIdleMs) {
+          settle().catch((error: unknown) => warn(`trace receiver: decoding the spool failed: ${error instanceof Error ? error.message : String(error)}`));
+        }
       }, Math.max(50, Math.min(250, settleIdleMs))).unref()
     : undefined;
   if (spool) await settle(); // what a receiver that was killed left behind

@@ -16,6 +16,8 @@ export class BatchSpool {
   private tail: Promise<void> = Promise.resolve();
   private draining: Promise<number> | undefined;
   private pending = 0;
+  /** Files a previous receiver left are picked up by the first drain (which runs before any append). */
+  private leftoversTaken = false;
 
   constructor(private readonly dir: string) {}
 
@@ -51,30 +53,40 @@ export class BatchSpool {
     return run;
   }
 
-  /** Closes the current file once its writes are done (its records stay for the next drain). */
-  async close(): Promise<void> {
+  /** Closes the current file once its writes are done (its records stay for the next drain); returns its name. */
+  async close(): Promise<string | undefined> {
     const current = this.current;
     this.current = undefined; // appends from now on open a new file
     await this.tail;
     if (current) await (await current.handle).close();
+    return current?.name;
   }
 
   private async drainOnce(each: (body: Buffer) => Promise<void>, failed: (error: unknown) => void): Promise<number> {
     this.pending = 0;
-    await this.close();
-    const open = this.current?.name; // a file appends opened meanwhile belongs to the next drain
-    let names: string[];
-    try {
-      names = await fs.readdir(this.dir);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-      throw error;
+    // Only the file just closed: a file appends open meanwhile belongs to the next drain.
+    const closed = await this.close();
+    let names = closed ? [closed] : [];
+    if (!this.leftoversTaken) {
+      this.leftoversTaken = true;
+      try {
+        names = (await fs.readdir(this.dir)).filter((n) => n.endsWith('.spool') && n !== this.current?.name);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
     }
     let count = 0;
-    for (const name of names.filter((n) => n.endsWith('.spool') && n !== open).sort()) {
+    for (const name of names.sort()) {
       const file = path.join(this.dir, name);
-      const data = await fs.readFile(file);
-      for (let at = 0; at + 4 <= data.length; ) {
+      let data: Buffer;
+      try {
+        data = await fs.readFile(file);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue; // another receiver on this directory took it
+        throw error;
+      }
+      let at = 0;
+      while (at + 4 <= data.length) {
         const length = data.readUInt32LE(at);
         const body = data.subarray(at + 4, at + 4 + length);
         at += 4 + length;
@@ -85,6 +97,7 @@ export class BatchSpool {
         count += 1;
         await each(body).catch(failed);
       }
+      if (at < data.length && at + 4 > data.length) failed(new Error(`${name}: ${data.length - at} stray bytes at the end (a record's length cut short)`));
       await fs.rm(file, { force: true });
     }
     return count;
