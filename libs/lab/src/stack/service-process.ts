@@ -23,7 +23,26 @@ export interface ServiceProcessOptions {
   nodeArgs?: string[];
   /** A lower scheduling priority (nice value) for the process, so the load generator keeps its schedule. */
   nice?: number;
+  /**
+   * Called when the process exits without being asked to, after it had become ready (a crash,
+   * or a kill from outside). Not called for an exit during start-up: start() throws then.
+   */
+  onUnexpectedExit?: (exit: UnexpectedExit) => void;
 }
+
+/** How a process that was not asked to stop ended. */
+export interface UnexpectedExit {
+  code: number | null;
+  signal: string | null;
+  pid: number | undefined;
+  /** Its last log lines. */
+  tail: string[];
+  /** How long it had been ready, in ms. */
+  upMs: number;
+}
+
+/** Loaded first into every process: it exits when the lab is gone (see exit-with-parent.ts). */
+export const EXIT_WITH_PARENT_PRELOAD = path.join(REPO_ROOT, 'libs', 'lab', 'src', 'stack', 'exit-with-parent.ts');
 
 /** Starts OpenTelemetry before a service's modules load (libs/telemetry/src/preload.ts). */
 export const TELEMETRY_PRELOAD = path.join(REPO_ROOT, 'libs', 'telemetry', 'src', 'preload.ts');
@@ -31,12 +50,18 @@ export const TELEMETRY_PRELOAD = path.join(REPO_ROOT, 'libs', 'telemetry', 'src'
 /**
  * One part of the stack running as its own Node.js process (TypeScript through
  * @swc-node/register), with its output in a log file.
+ *
+ * The process runs in its own process group (`detached`), so the terminal's Ctrl-C reaches only
+ * the lab, which then stops the services before the databases. It still never outlives the lab:
+ * EXIT_WITH_PARENT_PRELOAD makes it stop itself once the lab is gone, even after a SIGKILL.
  */
 export class ServiceProcess {
   private child: ChildProcess | undefined;
   private exited: Promise<number | null> = Promise.resolve(null);
   private tail: string[] = [];
   private stopping = false;
+  /** When the current process became ready (Date.now()); undefined while it starts. */
+  private readyAt: number | undefined;
   /** Set when the process exited without being asked to (a crash): its code or signal. */
   unexpectedExit: { code: number | null; signal: string | null } | undefined;
 
@@ -46,15 +71,29 @@ export class ServiceProcess {
     return this.child?.pid;
   }
 
+  /** True while the process it started last has not exited. */
+  get running(): boolean {
+    const child = this.child;
+    return child !== undefined && child.pid !== undefined && child.exitCode === null && child.signalCode === null;
+  }
+
+  /** Its last log lines (at most 20). */
+  get lastLines(): string[] {
+    return [...this.tail];
+  }
+
   async start(): Promise<void> {
     const { name, entry, env, logFile, ready, readyTimeoutMs = 60_000 } = this.options;
     mkdirSync(path.dirname(logFile), { recursive: true });
     const log = createWriteStream(logFile, { flags: 'a' });
     const preload = (this.options.preload ?? []).flatMap((module) => ['-r', module]);
-    const child = spawn(process.execPath, [...(this.options.nodeArgs ?? []), '-r', '@swc-node/register', ...preload, path.join(REPO_ROOT, entry)], {
+    const args = [...(this.options.nodeArgs ?? []), '-r', '@swc-node/register', '-r', EXIT_WITH_PARENT_PRELOAD, ...preload, path.join(REPO_ROOT, entry)];
+    const child = spawn(process.execPath, args, {
       cwd: REPO_ROOT,
       env: { ...env, SWC_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.base.json') },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: a Ctrl-C in the terminal goes to the lab only.
+      detached: true,
     });
     this.child = child;
     this.tail = [];
@@ -67,11 +106,17 @@ export class ServiceProcess {
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     this.stopping = false;
+    this.readyAt = undefined;
     this.unexpectedExit = undefined;
     this.exited = new Promise((resolve) =>
       child.once('exit', (code, signal) => {
         log.end();
-        if (!this.stopping) this.unexpectedExit = { code, signal };
+        if (!this.stopping) {
+          this.unexpectedExit = { code, signal };
+          if (this.readyAt !== undefined) {
+            this.options.onUnexpectedExit?.({ code, signal, pid: child.pid, tail: [...this.tail], upMs: Date.now() - this.readyAt });
+          }
+        }
         resolve(code);
       }),
     );
@@ -93,6 +138,7 @@ export class ServiceProcess {
       const why = outcome === 'exited' ? 'exited during start-up' : `was not ready within ${Math.round(readyTimeoutMs / 1000)} s`;
       throw new Error(`${name} ${why}. Last output (${logFile}):\n${this.tail.join('\n')}`);
     }
+    this.readyAt = Date.now();
   }
 
   /** SIGTERM, then SIGKILL if it has not exited within `graceMs`. */

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { isServing } from '@checkout-lab/contracts';
-import { listenerOn, portInUse, reserveEphemeralPorts, startEmbeddedPostgres, type RunningDynalite, type RunningPostgres } from '@checkout-lab/embedded';
+import { isAlive, listenerOn, portInUse, reserveEphemeralPorts, startEmbeddedPostgres, type RunningDynalite, type RunningPostgres } from '@checkout-lab/embedded';
 import { DYNALITE_CREDENTIALS, startLabDynamo } from '../migrate/lab-dynamo';
 import { mismatchReport, runMigration } from '../migrate/run-migration';
 import { seedBilling } from '../seed';
@@ -12,6 +12,9 @@ import { withClient } from '@checkout-lab/database';
 import { applyIsolation, descendants, expandCpuList, parseIsolationRequest, planIsolation, unpinProcess } from './cpu-isolation';
 import { applyCpuQuota, parseCpuQuota, releaseCpuQuota, removeStaleQuotaGroups } from './cpu-quota';
 import { lowerPriority, ServiceProcess, TELEMETRY_PRELOAD } from './service-process';
+import { Supervisor, type ServiceEvent } from './supervisor';
+
+export type { ServiceEvent } from './supervisor';
 
 /**
  * The nice value of every process of the system under test (services, Stripe double, trace
@@ -63,6 +66,23 @@ const ENTRIES = {
   cart: 'services/cart/src/main.ts',
 } as const;
 
+export interface StackOptions {
+  /**
+   * Restart a service (or the trace receiver) that exits without being asked, with backoff.
+   * Default true. Off, an exit is still reported on `say` and in serviceExits().
+   */
+  supervise?: boolean;
+}
+
+/** A service's unexpected exit, as serviceExits() lists it. */
+export interface ServiceExit {
+  service: string;
+  code: number | null;
+  signal: string | null;
+  /** ISO time. */
+  at: string;
+}
+
 /** Another lab holds a port this one needs. */
 export class PortsInUseError extends Error {
   override readonly name = 'PortsInUseError';
@@ -87,10 +107,23 @@ export class Stack {
   /** The embedded app PostgreSQL (undefined when DATABASE_URL points elsewhere). */
   private appServer: RunningPostgres | undefined;
 
+  private readonly supervisor: Supervisor;
+  /** The ports each process listens on (with their variables), to wait for before a restart. */
+  private readonly ports = new Map<ServiceProcess, [string, number][]>();
+
   constructor(
     private readonly settings: LabSettings,
     private readonly say: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
-  ) {}
+    options: StackOptions = {},
+  ) {
+    this.supervisor = new Supervisor({
+      say: this.say,
+      restart: options.supervise ?? true,
+      portsFree: (service) =>
+        waitForPorts(this.ports.get(service) ?? [], { listenerMs: 10_000, transientMs: TRANSIENT_PORT_WAIT_MS, say: this.say }, 'still in use'),
+      onChange: () => this.writeProcesses(),
+    });
+  }
 
   private infra: Infrastructure | undefined;
 
@@ -230,6 +263,7 @@ export class Stack {
     const { settings, infra } = this;
     const nodeArgs = variant.nodeArgs ?? [];
     if (!infra) throw new Error('startServices() needs startInfrastructure() first');
+    this.supervisor.clearEvents();
     await this.waitForServicePorts();
     const overrides = variant.env ?? {};
     const base = { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: infra.traces };
@@ -245,6 +279,7 @@ export class Stack {
         { ...base, STRIPE_DOUBLE_PORT: String(settings.ports.stripeDouble), ...overrides },
         () => fetch(`${stripeUrl}/v1/payment_intents`).then(() => true),
         nodeArgs,
+        [['STRIPE_DOUBLE_PORT', settings.ports.stripeDouble]],
       );
     }
     const billingTarget = `127.0.0.1:${settings.ports.billingAddress}`;
@@ -259,6 +294,10 @@ export class Stack {
         { ...base, BILLING_GRPC_PORT: String(settings.ports.billingAddress), BILLING_METRICS_PORT: String(settings.ports.billingMetrics), ...this.billingStoreEnv(variant), ...overrides },
         () => isServing(billingTarget),
         nodeArgs,
+        [
+          ['BILLING_GRPC_PORT', settings.ports.billingAddress],
+          ['BILLING_METRICS_PORT', settings.ports.billingMetrics],
+        ],
       ),
       this.run(
         'payment',
@@ -274,6 +313,10 @@ export class Stack {
         },
         () => isServing(paymentTarget),
         nodeArgs,
+        [
+          ['PAYMENT_GRPC_PORT', settings.ports.payment],
+          ['PAYMENT_METRICS_PORT', settings.ports.paymentMetrics],
+        ],
       ),
       this.run(
         'cart',
@@ -281,6 +324,7 @@ export class Stack {
         { ...base, CART_HTTP_PORT: String(settings.ports.cart), DATABASE_URL: infra.appDb.cart, PAYMENT_GRPC_TARGET: paymentTarget, ...overrides },
         () => fetch(`${cartUrl}/readyz`).then((r) => r.ok),
         nodeArgs,
+        [['CART_HTTP_PORT', settings.ports.cart]],
       ),
     ]);
     this.writeProcesses();
@@ -300,9 +344,19 @@ export class Stack {
     };
   }
 
-  /** Stops the Stripe double and the services (each flushes its spans on SIGTERM); the servers keep running. */
+  /**
+   * Stops the Stripe double and the services (each flushes its spans on SIGTERM); the servers
+   * keep running. A pending restart is cancelled, and nothing being stopped is restarted.
+   */
   async stopServices(): Promise<void> {
-    await Promise.all(this.processes.splice(0).map((service) => service.stop().catch(() => undefined)));
+    const stopping = this.processes.splice(0);
+    for (const service of stopping) this.supervisor.cancel(service);
+    await Promise.all(
+      stopping.map(async (service) => {
+        await service.stop().catch(() => undefined);
+        this.ports.delete(service);
+      }),
+    );
   }
 
   /** The billing database's URL (with its password), once the infrastructure is up. */
@@ -310,9 +364,26 @@ export class Stack {
     return this.infra?.billingDb;
   }
 
-  /** Services that exited without being stopped since they were started (crashes). */
-  serviceExits(): { service: string; code: number | null; signal: string | null }[] {
-    return this.processes.flatMap((p) => (p.unexpectedExit ? [{ service: p.options.name, ...p.unexpectedExit }] : []));
+  /**
+   * Every exit of a service or the trace receiver that nobody asked for since the last
+   * startServices() (crashes, kills from outside), restarted since or not; a run with any is not valid.
+   */
+  serviceExits(): ServiceExit[] {
+    return this.supervisor
+      .serviceEvents()
+      .filter((event) => event.kind === 'exited')
+      .map((event) => ({ service: event.service, code: event.code ?? null, signal: event.signal ?? null, at: event.at }));
+  }
+
+  /** Every unexpected exit and every restart (started again and ready) since the last startServices(), oldest first. */
+  serviceEvents(): ServiceEvent[] {
+    return this.supervisor.serviceEvents();
+  }
+
+  /** The current pid of a running service or the trace receiver ('trace-receiver'), by name; undefined while it is down. */
+  pidOf(name: string): number | undefined {
+    const found = [...this.processes, ...(this.receiver ? [this.receiver.process] : [])].find((p) => p.options.name === name);
+    return found?.running ? found.pid : undefined;
   }
 
   /** Every process of the stack by name (services, receiver, servers, the lab itself), for CPU accounting. */
@@ -413,6 +484,7 @@ export class Stack {
     await this.stopServices();
     this.infra = undefined;
     // After the services: they flush their last spans on SIGTERM.
+    if (this.receiver) this.supervisor.cancel(this.receiver.process);
     await this.receiver?.process.stop().catch(() => undefined);
     this.receiver = undefined;
     await this.dynalite?.stop().catch(() => undefined);
@@ -487,7 +559,7 @@ export class Stack {
     const dir = path.join(this.settings.dataDir, 'traces');
     const port = this.settings.ports.otlpReceiver;
     const endpoint = `http://127.0.0.1:${port}`;
-    const receiver = new ServiceProcess({
+    const receiver: ServiceProcess = new ServiceProcess({
       name: 'trace-receiver',
       entry: ENTRIES.traceReceiver,
       env: { ...process.env, LAB_TRACES_DIR: dir, LAB_OTLP_PORT: String(port) },
@@ -495,9 +567,12 @@ export class Stack {
       ready: () => fetch(`${endpoint}/v1/traces`).then((r) => r.status === 405),
       logFile: path.join(this.settings.dataDir, 'logs', 'trace-receiver.log'),
       nice: STACK_NICE,
+      onUnexpectedExit: (exit) => this.supervisor.exited(receiver, exit),
     });
+    this.ports.set(receiver, [['LAB_OTLP_PORT', port]]);
     await receiver.start();
     this.receiver = { process: receiver, dir };
+    this.supervisor.watch(receiver);
     return endpoint;
   }
 
@@ -517,9 +592,16 @@ export class Stack {
     return urls;
   }
 
-  private async run(name: string, entry: string, env: NodeJS.ProcessEnv, ready: () => Promise<boolean>, nodeArgs: string[] = []): Promise<void> {
+  private async run(
+    name: string,
+    entry: string,
+    env: NodeJS.ProcessEnv,
+    ready: () => Promise<boolean>,
+    nodeArgs: string[],
+    ports: [string, number][],
+  ): Promise<void> {
     this.say(`starting ${name} …`);
-    const service = new ServiceProcess({
+    const service: ServiceProcess = new ServiceProcess({
       name,
       entry,
       env,
@@ -529,17 +611,24 @@ export class Stack {
       // The three services are traced; the Stripe double stands in for an outside API and is not.
       preload: entry.startsWith('services/') ? [TELEMETRY_PRELOAD] : [],
       nice: STACK_NICE,
+      onUnexpectedExit: (exit) => this.supervisor.exited(service, exit),
     });
     this.processes.push(service);
+    this.ports.set(service, ports);
     await service.start();
+    // Watched once ready: a service that fails to start fails startServices() instead.
+    if (this.processes.includes(service)) this.supervisor.watch(service);
   }
 
+  /** <dataDir>/stack.json: the pids running now (a process that is down, e.g. waiting for its restart, is left out). */
   private writeProcesses(): void {
     const processes: StackProcesses = {
       lab: process.pid,
-      services: Object.fromEntries([...this.processes, ...(this.receiver ? [this.receiver.process] : [])].map((p) => [p.options.name, p.pid])),
-      postgres: this.postgres.map((p) => p.pid).filter((pid): pid is number => pid !== undefined),
-      ...(this.dynalite ? { dynamodb: this.dynalite.pid } : {}),
+      services: Object.fromEntries(
+        [...this.processes, ...(this.receiver ? [this.receiver.process] : [])].filter((p) => p.running).map((p) => [p.options.name, p.pid]),
+      ),
+      postgres: this.postgres.map((p) => p.pid).filter((pid): pid is number => pid !== undefined && isAlive(pid)),
+      ...(this.dynalite && isAlive(this.dynalite.pid) ? { dynamodb: this.dynalite.pid } : {}),
     };
     writeFileSync(path.join(this.settings.dataDir, 'stack.json'), `${JSON.stringify(processes, null, 2)}\n`);
   }
