@@ -19,6 +19,7 @@ import {
   type TestCard,
 } from './objects';
 import { Params } from './params';
+import { parseSearchQuery } from './search';
 
 /** The double's knobs, applied by the API at the moments Stripe would spend time or fail. */
 export interface ApiHooks {
@@ -168,14 +169,15 @@ export class StripeApi {
   }
 
   listPaymentIntents(query: FormObject): Stripe.ApiList<Stripe.PaymentIntent> {
-    const params = Params.of(query, ['limit', 'starting_after', 'ending_before']);
+    const params = Params.of(query, ['limit', 'starting_after', 'ending_before', 'created']);
     const limit = params.integer('limit', 10, 1, 100);
     const startingAfter = params.string('starting_after');
     const endingBefore = params.string('ending_before');
     if (startingAfter !== null && endingBefore !== null) {
       throw errors.parameterInvalid('ending_before', 'You may only specify one of these parameters: ending_before, starting_after.');
     }
-    const newestFirst = [...this.paymentIntents.values()].reverse();
+    const created = createdFilter(params);
+    const newestFirst = [...this.paymentIntents.values()].reverse().filter((intent) => created(intent.created));
     const indexOf = (cursor: string, param: string): number => {
       const index = newestFirst.findIndex((intent) => intent.id === cursor);
       if (index === -1) throw errors.noSuchParam('payment_intent', cursor, param);
@@ -194,6 +196,29 @@ export class StripeApi {
       hasMore = start + limit < newestFirst.length;
     }
     return listObject('/v1/payment_intents', page, hasMore);
+  }
+
+  /**
+   * `GET /v1/payment_intents/search`: Stripe's search-result shape, newest first, paged by the
+   * opaque `next_page` token. Unlike Stripe's index (which can lag writes by about a minute) the
+   * double's results are current at once.
+   */
+  searchPaymentIntents(form: FormObject): Stripe.ApiSearchResult<Stripe.PaymentIntent> {
+    const params = Params.of(form, ['query', 'limit', 'page']);
+    const matches = parseSearchQuery(params.requiredString('query'));
+    const limit = params.integer('limit', 10, 1, 100);
+    const page = params.string('page');
+    const offset = page === null ? 0 : pageOffset(page);
+    const found = [...this.paymentIntents.values()].reverse().filter(matches);
+    const data = found.slice(offset, offset + limit);
+    const hasMore = offset + limit < found.length;
+    return {
+      object: 'search_result',
+      data,
+      has_more: hasMore,
+      next_page: hasMore ? `page_${Buffer.from(String(offset + limit)).toString('base64url')}` : null,
+      url: '/v1/payment_intents/search',
+    };
   }
 
   counts(): { paymentMethods: number; paymentIntentsByStatus: Record<string, number> } {
@@ -287,6 +312,29 @@ function paymentMethodTypes(params: Params): { list: string[]; allowed: Stripe.P
     );
   }
   return { list, allowed: allowed ? ['card'] : null };
+}
+
+/** `created=N` or `created[gt|gte|lt|lte]=N` (Unix seconds), as Stripe's list filters take it. */
+function createdFilter(params: Params): (created: number) => boolean {
+  if (!params.has('created')) return () => true;
+  const exact = params.plainString('created');
+  if (exact !== undefined) {
+    const value = params.requiredInteger('created', 0);
+    return (created) => created === value;
+  }
+  const range = params.object('created', ['gt', 'gte', 'lt', 'lte']);
+  if (!range) return () => true;
+  const bound = (key: string) => (range.string(key) === null ? null : range.requiredInteger(key, 0));
+  const [gt, gte, lt, lte] = [bound('gt'), bound('gte'), bound('lt'), bound('lte')];
+  return (created) =>
+    (gt === null || created > gt) && (gte === null || created >= gte) && (lt === null || created < lt) && (lte === null || created <= lte);
+}
+
+function pageOffset(page: string): number {
+  const match = /^page_([A-Za-z0-9_-]+)$/.exec(page);
+  const offset = match?.[1] ? Number(Buffer.from(match[1], 'base64url').toString()) : NaN;
+  if (!Number.isSafeInteger(offset) || offset < 0) throw errors.parameterInvalid('page', `Invalid page: ${page}`);
+  return offset;
 }
 
 function automaticPaymentMethodsOf(params: Params): Stripe.PaymentIntent.AutomaticPaymentMethods | null {

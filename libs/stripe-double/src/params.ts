@@ -35,6 +35,12 @@ export class Params {
     return value;
   }
 
+  /** The value when it is a plain string (not a hash or list); undefined otherwise. */
+  plainString(key: string): string | undefined {
+    const value = this.form[key];
+    return typeof value === 'string' ? value : undefined;
+  }
+
   requiredString(key: string): string {
     const value = this.string(key);
     if (value === null) throw errors.parameterMissing(this.name(key));

@@ -43,6 +43,13 @@ const ROUTES: readonly Route[] = [
     run: (api, params) => api.listPaymentIntents(params),
   },
   {
+    // Before `/:id`, which would otherwise take `search` for an id.
+    method: 'GET',
+    path: /^\/v1\/payment_intents\/search$/,
+    name: 'GET /v1/payment_intents/search',
+    run: (api, params) => api.searchPaymentIntents(params),
+  },
+  {
     method: 'GET',
     path: new RegExp(`^/v1/payment_intents/${ID}$`),
     name: 'GET /v1/payment_intents/:id',

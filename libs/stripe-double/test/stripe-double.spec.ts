@@ -281,6 +281,62 @@ describe('Stripe API double, lists and stats', () => {
     });
   });
 
+  it('filters the list by created (Unix seconds), as Stripe does', async () => {
+    await withDouble({}, async (double) => {
+      const stripe = sdk(double);
+      const intent = await stripe.paymentIntents.create({ amount: 100, currency: 'usd' });
+      const ids = async (created: Stripe.PaymentIntentListParams['created']) =>
+        (await stripe.paymentIntents.list({ created })).data.map((found) => found.id);
+      expect(await ids({ gte: intent.created })).toEqual([intent.id]);
+      expect(await ids({ gt: intent.created })).toEqual([]);
+      expect(await ids({ lte: intent.created, lt: intent.created + 1 })).toEqual([intent.id]);
+      expect(await ids(intent.created)).toEqual([intent.id]);
+    });
+  });
+
+  it('searches PaymentIntents by metadata and status, in Stripe\'s search_result shape, paged by next_page', async () => {
+    await withDouble({}, async (double) => {
+      const stripe = sdk(double);
+      const first = await paymentIntent(stripe, 'pm_card_visa', 'q1');
+      const second = await paymentIntent(stripe, 'pm_card_visa', 'q2');
+      await rejection(paymentIntent(stripe, 'pm_card_chargeDeclined', 'q1b'));
+      const other = await stripe.paymentIntents.create({ amount: 5, currency: 'usd', metadata: { order_id: "it's-1" } });
+
+      const byOrder = await stripe.paymentIntents.search({ query: "metadata['order_id']:'order-q1'" });
+      expect(byOrder).toMatchObject({ object: 'search_result', has_more: false, next_page: null, url: '/v1/payment_intents/search' });
+      expect(byOrder.data.map((intent) => intent.id)).toEqual([first.id]);
+
+      const quoted = await stripe.paymentIntents.search({ query: `metadata["order_id"]:'it\\'s-1'` });
+      expect(quoted.data.map((intent) => intent.id)).toEqual([other.id]);
+
+      const succeeded = await stripe.paymentIntents.search({ query: "status:'succeeded' AND currency:'eur'" });
+      expect(succeeded.data.map((intent) => intent.id)).toEqual([second.id, first.id]);
+
+      const either = await stripe.paymentIntents.search({ query: "metadata['order_id']:'order-q1' OR metadata['order_id']:'order-q2'", limit: 1 });
+      expect(either.data.map((intent) => intent.id)).toEqual([second.id]);
+      expect(either.has_more).toBe(true);
+      const next = await stripe.paymentIntents.search({ query: "metadata['order_id']:'order-q1' OR metadata['order_id']:'order-q2'", limit: 1, page: either.next_page ?? '' });
+      expect(next.data.map((intent) => intent.id)).toEqual([first.id]);
+      expect(next.has_more).toBe(false);
+
+      const all: string[] = [];
+      for await (const intent of stripe.paymentIntents.search({ query: "status:'succeeded'", limit: 1 })) all.push(intent.id);
+      expect(all).toEqual([second.id, first.id]);
+
+      expect(double.stats().requests['GET /v1/payment_intents/search']).toBeGreaterThanOrEqual(6);
+    });
+  });
+
+  it('refuses a search query it does not understand, naming the query parameter', async () => {
+    await withDouble({}, async (double) => {
+      const stripe = sdk(double);
+      for (const query of ["metadata['order_id']~'x'", "customer:'cus_1'", "status:'a' AND status:'b' OR status:'c'", "status:'open"]) {
+        const error = await rejection(stripe.paymentIntents.search({ query }));
+        expect(error).toMatchObject({ statusCode: 400, rawType: 'invalid_request_error', param: 'query' });
+      }
+    });
+  });
+
   it('counts PaymentIntents by status and requests by route', async () => {
     await withDouble({}, async (double) => {
       const stripe = sdk(double);
