@@ -7,7 +7,7 @@ import { Metadata, status } from '@grpc/grpc-js';
 export const ERROR_METADATA = {
   /** The dependency that failed or was too slow: `billing-address`, `stripe`, `payment-db`. */
   failedDependency: 'x-failed-dependency',
-  /** A machine-readable reason: `card_declined`, `billing_address_missing`. */
+  /** A machine-readable reason: `card_declined`, `billing_address_missing`, `payment_expired`. */
   reason: 'x-error-reason',
   paymentId: 'x-payment-id',
   declineCode: 'x-decline-code',

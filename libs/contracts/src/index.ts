@@ -14,6 +14,8 @@ export { ERROR_METADATA, grpcError, readErrorDetails, isGrpcServiceError } from 
 export type { ErrorDetails, GrpcErrorPayload } from './errors';
 export type { AuthorizeRequest, AuthorizeRequest__Output } from './generated/checkout/payment/v1/AuthorizeRequest';
 export type { AuthorizeResponse, AuthorizeResponse__Output } from './generated/checkout/payment/v1/AuthorizeResponse';
+export type { ResolvePaymentRequest, ResolvePaymentRequest__Output } from './generated/checkout/payment/v1/ResolvePaymentRequest';
+export type { ResolvePaymentResponse, ResolvePaymentResponse__Output } from './generated/checkout/payment/v1/ResolvePaymentResponse';
 export type { PaymentServiceClient } from './generated/checkout/payment/v1/PaymentService';
 export type { BillingAddress, BillingAddress__Output } from './generated/checkout/billing/v1/BillingAddress';
 export type {
