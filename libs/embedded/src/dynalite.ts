@@ -61,7 +61,9 @@ export async function startDynalite(options: DynaliteOptions): Promise<RunningDy
   const child = spawn(
     process.execPath,
     ['-e', SERVER_PROGRAM, dynalitePath, String(options.port), host, options.dataDir ?? '', String(process.pid)],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    // Its own process group, so a Ctrl-C in the terminal reaches only its parent, which stops it
+    // after the services; it still exits by itself once the parent is gone (see SERVER_PROGRAM).
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   const output: string[] = [];
   let listening = false;
