@@ -34,7 +34,7 @@ const durationMs = z
  * The stack settings a variant may change. Each maps to one documented environment variable
  * of a service (see `variantEnvironment`); anything unset keeps the service's default.
  */
-const settingsSchema = z
+export const settingsSchema = z
   .object({
     billingStore: z.enum(['sql', 'dynamodb']),
     sqlProfile: z.enum(['legacy', 'indexed']),

@@ -126,33 +126,46 @@ export class LabExperimentParts implements ExperimentParts {
     await this.stack?.stop();
   }
 
-  /** Moves the run's span files from the embedded receiver's store into the run directory (the warm-up's are dropped). */
   private async collectSpans(run: PlannedRun): Promise<FlatSpan[]> {
-    const traceDir = this.stack?.traceDir;
-    if (!traceDir) return []; // spans went to OTEL_EXPORTER_OTLP_ENDPOINT: read them with `checkout-lab report --spans-from jaeger`
-    await this.stack?.flushTraces();
-    const from = runSpansDir(traceDir, run.runId);
-    if (existsSync(from)) cpSync(from, path.join(run.dir, 'spans'), { recursive: true });
-    const spans = await readRunSpans(traceDir, run.runId);
-    for (const runId of [run.runId, `${run.runId}-warmup`]) rmSync(path.dirname(runSpansDir(traceDir, runId)), { recursive: true, force: true });
-    return spans;
+    return this.stack ? collectRunSpans(this.stack, run.runId, run.dir) : [];
   }
 }
 
-function warmupOptions(warmup: { duration: number; rate: number }): unknown {
+/**
+ * Moves a run's span files from the embedded receiver's store into `<runDir>/spans` (its warm-up's
+ * are dropped) and returns them. Nothing when spans went to OTEL_EXPORTER_OTLP_ENDPOINT: read
+ * them with `checkout-lab report --spans-from jaeger`.
+ */
+export async function collectRunSpans(stack: Stack, runId: string, runDir: string): Promise<FlatSpan[]> {
+  const traceDir = stack.traceDir;
+  if (!traceDir) return [];
+  await stack.flushTraces();
+  const from = runSpansDir(traceDir, runId);
+  if (existsSync(from)) cpSync(from, path.join(runDir, 'spans'), { recursive: true });
+  const spans = await readRunSpans(traceDir, runId);
+  for (const id of [runId, `${runId}-warmup`]) rmSync(path.dirname(runSpansDir(traceDir, id)), { recursive: true, force: true });
+  return spans;
+}
+
+/** A k6 constant-arrival-rate scenario for the driver: `rate` iterations/s for `durationMs`. */
+export function constantArrivalOptions(name: string, rate: number, durationMs: number, gracefulStop = '10s'): unknown {
   return {
     scenarios: {
-      warmup: {
+      [name]: {
         executor: 'constant-arrival-rate',
-        rate: warmup.rate,
+        rate,
         timeUnit: '1s',
-        duration: `${Math.round(warmup.duration)}ms`,
-        preAllocatedVUs: Math.ceil(warmup.rate * 2),
-        maxVUs: Math.ceil(warmup.rate * 20),
-        gracefulStop: '10s',
+        duration: `${Math.round(durationMs)}ms`,
+        preAllocatedVUs: Math.ceil(rate * 2),
+        maxVUs: Math.ceil(rate * 20),
+        gracefulStop,
       },
     },
   };
+}
+
+function warmupOptions(warmup: { duration: number; rate: number }): unknown {
+  return constantArrivalOptions('warmup', warmup.rate, warmup.duration);
 }
 
 /** DynamoDB's side of the evidence: what each lookup costs, from the traced calls themselves. */
