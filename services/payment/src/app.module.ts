@@ -3,7 +3,7 @@ import { Pool } from 'pg';
 import pino, { type Logger } from 'pino';
 import { createPool } from '@checkout-lab/database';
 import type { PaymentConfig } from './config';
-import { HealthController } from './health/health.controller';
+import { HealthController, PaymentReadiness } from './health/health.controller';
 import { BillingAddressLookup, GrpcBillingAddressLookup } from './payments/billing-address.client';
 import { PAYMENT_LOGGER } from './payments/payment.errors';
 import { PaymentsController } from './payments/payments.controller';
@@ -24,6 +24,7 @@ export class AppModule {
           useFactory: () => createAppPool(config, logger),
         },
         { provide: PaymentsRepository, inject: [Pool], useFactory: (pool: Pool) => new PaymentsRepository(pool) },
+        { provide: PaymentReadiness, inject: [Pool], useFactory: (pool: Pool) => new PaymentReadiness(pool, config.billingAddress.target) },
         {
           provide: BillingAddressLookup,
           useFactory: () => new GrpcBillingAddressLookup(config.billingAddress.target, config.billingAddress.deadlineMs),
