@@ -34,7 +34,7 @@ export class AppModule {
           provide: PaymentsService,
           inject: [PaymentsRepository, BillingAddressLookup, PaymentGateway],
           useFactory: (repository: PaymentsRepository, billing: BillingAddressLookup, gateway: PaymentGateway) =>
-            new PaymentsService(repository, billing, gateway, logger),
+            new PaymentsService(repository, billing, gateway, logger, { leaseMs: config.reconcile.leaseMs, reconcileAfterMs: config.reconcile.afterMs }),
         },
       ],
     };

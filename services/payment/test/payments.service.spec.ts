@@ -23,6 +23,7 @@ import {
   stripeIdempotencyKey,
   type ChargeOutcome,
   type ChargeRequest,
+  type FoundPaymentIntent,
   type PaymentMethodRequest,
 } from '../src/payments/stripe.gateway';
 
@@ -64,6 +65,9 @@ class FakeGateway extends PaymentGateway {
     }
     return { kind: 'succeeded', paymentIntentId: `pi_${this.calls.length}`, requestId: 'req_2' };
   }
+  async findPaymentIntents(): Promise<FoundPaymentIntent[]> {
+    return [];
+  }
 }
 
 let pool: Pool;
@@ -95,7 +99,7 @@ afterAll(() => pool.end());
 beforeEach(() => {
   billing = new FakeBilling();
   gateway = new FakeGateway();
-  service = new PaymentsService(new PaymentsRepository(pool), billing, gateway, pino({ level: 'silent' }));
+  service = new PaymentsService(new PaymentsRepository(pool), billing, gateway, pino({ level: 'silent' }), { leaseMs: 30_000, reconcileAfterMs: 60_000 });
 });
 
 describe('PaymentsService.authorize', () => {

@@ -21,6 +21,20 @@ export class PaymentDeclinedError extends Error {
   }
 }
 
+/**
+ * The payment of this key was released unpaid (status `canceled`: abandoned, found at no point
+ * at Stripe) and will never be charged: a final answer; the customer checks out anew.
+ */
+export class PaymentExpiredError extends Error {
+  override readonly name = 'PaymentExpiredError';
+  constructor(
+    readonly paymentId: string,
+    readonly cancelReason: string,
+  ) {
+    super(`this payment was released unpaid (${cancelReason}) and will not be charged; check out again with a new key`);
+  }
+}
+
 export class BillingAddressMissingError extends Error {
   override readonly name = 'BillingAddressMissingError';
   constructor() {
@@ -88,6 +102,9 @@ export function toGrpcError(error: unknown): GrpcErrorPayload {
       paymentId: error.paymentId,
       declineCode: error.declineCode,
     });
+  }
+  if (error instanceof PaymentExpiredError) {
+    return grpcError(GrpcStatus.FAILED_PRECONDITION, error.message, { reason: 'payment_expired', paymentId: error.paymentId });
   }
   if (error instanceof BillingAddressMissingError) {
     return grpcError(GrpcStatus.FAILED_PRECONDITION, error.message, { reason: 'billing_address_missing' });

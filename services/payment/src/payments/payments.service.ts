@@ -1,10 +1,16 @@
 import { createHash } from 'node:crypto';
-import type { AuthorizeRequest__Output } from '@checkout-lab/contracts';
+import type { AuthorizeRequest__Output, ResolvePaymentRequest__Output } from '@checkout-lab/contracts';
 import type { Logger } from 'pino';
 import { businessMetrics, withSpan, type PaymentOutcome } from '@checkout-lab/telemetry';
 import { BillingAddressLookup } from './billing-address.client';
-import { IdempotencyMismatchError, InvalidPaymentRequestError, PaymentDeclinedError } from './payment.errors';
-import type { PaymentsRepository } from './payments.repository';
+import {
+  IdempotencyMismatchError,
+  InvalidPaymentRequestError,
+  PaymentDeclinedError,
+  PaymentExpiredError,
+  PaymentInProgressError,
+} from './payment.errors';
+import type { CancelReason, LeasedPayment, NewPayment, Payment, PaymentsRepository } from './payments.repository';
 import { PaymentGateway } from './stripe.gateway';
 
 export interface AuthorizedPayment {
@@ -13,6 +19,28 @@ export interface AuthorizedPayment {
   stripePaymentIntentId: string;
 }
 
+/** What ResolvePayment and the reconciler make of a payment (see payment.proto). */
+export type Resolution =
+  | { status: 'succeeded'; paymentId: string; stripePaymentIntentId: string }
+  | { status: 'declined'; paymentId: string; declineCode: string; stripePaymentIntentId: string | undefined }
+  | { status: 'canceled'; paymentId: string; cancelReason: CancelReason }
+  | { status: 'pending'; paymentId: string }
+  /** Payment had no payment for the key; it now has one, released (`canceled`), so none can be charged. */
+  | { status: 'unknown'; paymentId: string; cancelReason: CancelReason };
+
+export interface PaymentsOptions {
+  /** The payment-level lease: longer than the longest Authorize (config.ts derives it). */
+  leaseMs: number;
+  /**
+   * How long after the end of its last attempt's lease a pending payment must stay untouched
+   * before "Stripe has no PaymentIntent for it" is believed and it is released.
+   */
+  reconcileAfterMs: number;
+}
+
+/** Stripe's statuses that may still turn into a charge on their own: wait, decide nothing. */
+const UNSETTLED_INTENT_STATUSES = new Set(['processing']);
+
 /** Stripe's maximum amount for a charge, in the smallest currency unit. */
 const MAX_AMOUNT_CENTS = 99_999_999;
 
@@ -20,6 +48,8 @@ const MAX_AMOUNT_CENTS = 99_999_999;
  * Authorises one order's payment: billing details from billing-address, then a Stripe charge,
  * recorded in payment's database. Idempotent by the checkout's key: a retry returns the first
  * final outcome, and an unfinished attempt is retried with the same Stripe idempotency keys.
+ * Every attempt holds the payment's lease while it calls billing and Stripe, so the reconciler
+ * (resolve*) never decides about a payment an attempt is working on.
  */
 export class PaymentsService {
   constructor(
@@ -27,6 +57,7 @@ export class PaymentsService {
     private readonly billing: BillingAddressLookup,
     private readonly gateway: PaymentGateway,
     private readonly logger: Logger,
+    private readonly options: PaymentsOptions,
   ) {}
 
   /** One `payment.authorize` span: outcome, decline code, Stripe request id (never billing details). */
@@ -48,30 +79,128 @@ export class PaymentsService {
         else record('error');
         throw error;
       }
-    }, { expected: (error) => error instanceof PaymentDeclinedError });
+    }, { expected: (error) => error instanceof PaymentDeclinedError || error instanceof PaymentExpiredError });
+  }
+
+  /**
+   * ResolvePayment: the outcome of this key's payment without ever starting a charge. A pending one
+   * is resolved against Stripe under its lease (pending when someone holds it); a key never seen
+   * is recorded released, so an Authorize arriving late with it gets payment_expired.
+   */
+  resolve(request: ResolvePaymentRequest__Output): Promise<Resolution> {
+    return withSpan('payment.resolve', {}, async (span) => {
+      validate(request);
+      let payment = await this.payments.findByKey(request.idempotencyKey);
+      if (!payment) {
+        const released = await this.payments.recordReleased(newPayment(request), 'abandoned');
+        if (released) {
+          this.logger.info({ paymentId: released.id, orderId: request.orderId }, 'payment unknown: recorded as released');
+          span.setAttribute('payment.resolution', 'unknown');
+          return { status: 'unknown', paymentId: released.id, cancelReason: 'abandoned' };
+        }
+        payment = await this.payments.findByKey(request.idempotencyKey); // an Authorize created it meanwhile
+        if (!payment) throw new Error('payment vanished between insert and select');
+      }
+      if (payment.requestFingerprint !== fingerprint(request)) throw new IdempotencyMismatchError();
+      const resolution = settledResolution(payment) ?? (await this.resolvePending(payment.id));
+      span.setAttribute('payment.resolution', resolution.status);
+      return resolution;
+    });
+  }
+
+  /** Resolves a pending payment if its lease is free; what it is now otherwise. */
+  private async resolvePending(paymentId: string): Promise<Resolution> {
+    const leased = await this.payments.acquire(paymentId, this.options.leaseMs, false);
+    if (leased) return this.resolveLeased(leased);
+    const current = await this.payments.get(paymentId);
+    if (!current) throw new Error('payment vanished');
+    return settledResolution(current) ?? { status: 'pending', paymentId };
+  }
+
+  /**
+   * Decides a pending payment whose lease the caller holds (and gives the lease up): with no
+   * PaymentMethod pinned it never reached Stripe and is released at once; otherwise Stripe is
+   * asked for its PaymentIntents: succeeded → succeeded, another final status → declined (as
+   * authorize), none → released, but only once the payment has been idle for longer than an
+   * attempt's lease plus the reconcile threshold (Stripe's search index lags writes by up to
+   * about a minute; a PaymentIntent request can be in flight until the lease ends).
+   */
+  async resolveLeased({ payment, lease }: LeasedPayment): Promise<Resolution> {
+    const release = () => this.payments.release(payment.id, lease.token);
+    const cancel = async (): Promise<Resolution> => {
+      if (await this.payments.cancel(payment.id, lease.token, 'abandoned')) {
+        this.logger.info({ paymentId: payment.id, orderId: payment.orderId, reason: 'abandoned' }, 'payment released unpaid');
+        return { status: 'canceled', paymentId: payment.id, cancelReason: 'abandoned' };
+      }
+      // The lease ran out meanwhile: decide nothing; a later pass will.
+      return { status: 'pending', paymentId: payment.id };
+    };
+    try {
+      if (!payment.stripePaymentMethodId) return await cancel();
+      const intents = await this.gateway.findPaymentIntents(payment.orderId, payment.id);
+      const charged = intents.filter((intent) => intent.status === 'succeeded');
+      const first = charged[0];
+      if (first) {
+        if (charged.length > 1) {
+          this.logger.error({ paymentId: payment.id, orderId: payment.orderId, paymentIntents: charged.map((intent) => intent.id) }, 'more than one succeeded PaymentIntent for one payment');
+        }
+        await this.payments.markSucceeded(payment.id, first.id);
+        this.logger.info({ paymentId: payment.id, orderId: payment.orderId, paymentIntent: first.id }, 'payment resolved: succeeded at Stripe');
+        return { status: 'succeeded', paymentId: payment.id, stripePaymentIntentId: first.id };
+      }
+      if (intents.some((intent) => UNSETTLED_INTENT_STATUSES.has(intent.status))) {
+        await release();
+        return { status: 'pending', paymentId: payment.id };
+      }
+      const refused = intents[0];
+      if (refused) {
+        // As authorize: anything but succeeded (requires_payment_method after a decline, requires_action) is a decline.
+        const declineCode = refused.status === 'requires_payment_method' ? (refused.declineCode ?? 'card_declined') : refused.status;
+        await this.payments.markDeclined(payment.id, declineCode, refused.id);
+        this.logger.info({ paymentId: payment.id, orderId: payment.orderId, declineCode }, 'payment resolved: declined at Stripe');
+        return { status: 'declined', paymentId: payment.id, declineCode, stripePaymentIntentId: refused.id };
+      }
+      if (lease.idleMs <= this.options.leaseMs + this.options.reconcileAfterMs) {
+        await release();
+        return { status: 'pending', paymentId: payment.id };
+      }
+      return await cancel();
+    } catch (error) {
+      await release().catch(() => undefined);
+      throw error;
+    }
   }
 
   private async authorizeOnce(request: AuthorizeRequest__Output, stripeRequest: (id: string | undefined) => void): Promise<AuthorizedPayment> {
     validate(request);
-    const payment = await this.payments.findOrCreate({
-      idempotencyKey: request.idempotencyKey,
-      requestFingerprint: fingerprint(request),
-      orderId: request.orderId,
-      userId: request.userId,
-      amountCents: request.amountCents,
-      currency: request.currency,
-      paymentMethod: request.paymentMethod,
-    });
-    if (payment.requestFingerprint !== fingerprint(request)) throw new IdempotencyMismatchError();
-    switch (payment.status) {
-      case 'succeeded':
-        return { paymentId: payment.id, status: 'succeeded', stripePaymentIntentId: payment.stripePaymentIntentId ?? '' };
-      case 'declined':
-        throw new PaymentDeclinedError(payment.id, payment.declineCode ?? 'card_declined');
-      case 'pending':
-        break;
+    const found = await this.payments.findOrCreate(newPayment(request), this.options.leaseMs);
+    if (found.payment.requestFingerprint !== fingerprint(request)) throw new IdempotencyMismatchError();
+    let payment = found.payment;
+    let lease = found.lease;
+    if (!lease) {
+      const settled = authorizedOrThrow(payment);
+      if (settled) return settled;
+      // Another attempt or the reconciler may be working on it: never two at once.
+      const leased = await this.payments.acquire(payment.id, this.options.leaseMs, true);
+      if (!leased) {
+        const current = await this.payments.get(payment.id);
+        const outcome = current && authorizedOrThrow(current);
+        if (outcome) return outcome;
+        throw new PaymentInProgressError();
+      }
+      ({ payment, lease } = leased);
     }
+    try {
+      return await this.charge(request, payment, stripeRequest);
+    } catch (error) {
+      // Not final: give up the lease so a retry with the same key can go ahead at once. The
+      // reconciler's age clock still counts from this attempt (attempted_at), not from here.
+      if (!(error instanceof PaymentDeclinedError)) await this.payments.release(payment.id, lease.token).catch(() => undefined);
+      throw error;
+    }
+  }
 
+  private async charge(request: AuthorizeRequest__Output, payment: Payment, stripeRequest: (id: string | undefined) => void): Promise<AuthorizedPayment> {
     // The PaymentMethod is fixed before the first PaymentIntent request, so every retry sends
     // Stripe the same parameters under the same key: a replay, never a second charge, even if the
     // billing address changed in between.
@@ -90,6 +219,7 @@ export class PaymentsService {
       currency: request.currency,
       paymentMethodId,
       orderId: request.orderId,
+      paymentId: payment.id,
       idempotencyKey: request.idempotencyKey,
     });
     stripeRequest(outcome.requestId);
@@ -107,6 +237,51 @@ export class PaymentsService {
         throw new PaymentDeclinedError(payment.id, outcome.declineCode);
     }
   }
+}
+
+/** A finished payment's answer to Authorize (a decline or a release is thrown); undefined while pending. */
+function authorizedOrThrow(payment: Payment): AuthorizedPayment | undefined {
+  switch (payment.status) {
+    case 'succeeded':
+      return { paymentId: payment.id, status: 'succeeded', stripePaymentIntentId: payment.stripePaymentIntentId ?? '' };
+    case 'declined':
+      throw new PaymentDeclinedError(payment.id, payment.declineCode ?? 'card_declined');
+    case 'canceled':
+      throw new PaymentExpiredError(payment.id, payment.cancelReason ?? 'abandoned');
+    case 'pending':
+      return undefined;
+  }
+}
+
+/** A finished payment as a resolution; undefined while pending. */
+function settledResolution(payment: Payment): Resolution | undefined {
+  switch (payment.status) {
+    case 'succeeded':
+      return { status: 'succeeded', paymentId: payment.id, stripePaymentIntentId: payment.stripePaymentIntentId ?? '' };
+    case 'declined':
+      return {
+        status: 'declined',
+        paymentId: payment.id,
+        declineCode: payment.declineCode ?? 'card_declined',
+        stripePaymentIntentId: payment.stripePaymentIntentId ?? undefined,
+      };
+    case 'canceled':
+      return { status: 'canceled', paymentId: payment.id, cancelReason: payment.cancelReason ?? 'abandoned' };
+    case 'pending':
+      return undefined;
+  }
+}
+
+function newPayment(request: AuthorizeRequest__Output): NewPayment {
+  return {
+    idempotencyKey: request.idempotencyKey,
+    requestFingerprint: fingerprint(request),
+    orderId: request.orderId,
+    userId: request.userId,
+    amountCents: request.amountCents,
+    currency: request.currency,
+    paymentMethod: request.paymentMethod,
+  };
 }
 
 /** Longest order or user id payment accepts. */
@@ -148,7 +323,7 @@ function hasControlCharacter(value: string): boolean {
 }
 
 /** What makes two requests "the same payment" for idempotency. */
-function fingerprint(request: AuthorizeRequest__Output): string {
+export function fingerprint(request: AuthorizeRequest__Output): string {
   const { orderId, userId, amountCents, currency, paymentMethod } = request;
   return createHash('sha256').update(JSON.stringify([orderId, userId, amountCents, currency, paymentMethod])).digest('hex');
 }

@@ -17,8 +17,19 @@ export interface ChargeRequest {
   /** The PaymentMethod to charge, as preparePaymentMethod returned it. */
   paymentMethodId: string;
   orderId: string;
+  /** Payment's own id, carried in the PaymentIntent's metadata beside the order id. */
+  paymentId: string;
   /** Stripe's idempotency keys for this payment are derived from it. */
   idempotencyKey: string;
+}
+
+/** What Stripe holds of a PaymentIntent created for an order. */
+export interface FoundPaymentIntent {
+  id: string;
+  /** Stripe's status: `succeeded`, `requires_payment_method` (declined), `processing`, … */
+  status: string;
+  /** For a declined one: the decline code of its last payment error. */
+  declineCode: string | undefined;
 }
 
 export type ChargeOutcome =
@@ -31,6 +42,11 @@ export abstract class PaymentGateway {
   abstract preparePaymentMethod(request: PaymentMethodRequest): Promise<string>;
   /** Creates and confirms the charge; the same request again (same key, same parameters) never charges twice. */
   abstract charge(request: ChargeRequest): Promise<ChargeOutcome>;
+  /**
+   * The PaymentIntents created for this order by this payment (or, created before payment recorded
+   * its id in the metadata, for the order alone). Creates nothing. May lag the latest writes.
+   */
+  abstract findPaymentIntents(orderId: string, paymentId: string): Promise<FoundPaymentIntent[]>;
 }
 
 /**
@@ -74,7 +90,7 @@ export class StripePaymentGateway extends PaymentGateway {
           payment_method: request.paymentMethodId,
           automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
           confirm: true,
-          metadata: { order_id: request.orderId },
+          metadata: { order_id: request.orderId, payment_id: request.paymentId },
         },
         { idempotencyKey: stripeIdempotencyKey(request.idempotencyKey, 'pi') },
       );
@@ -94,6 +110,31 @@ export class StripePaymentGateway extends PaymentGateway {
       }
       throw translate(error);
     }
+  }
+
+  /**
+   * Stripe's search API by the order id in the metadata. Real Stripe's search index can lag writes
+   * by about a minute, so "nothing found" is only trusted for a payment idle longer than that
+   * (PaymentsService's age rule); the Stripe double's index is current at once.
+   */
+  async findPaymentIntents(orderId: string, paymentId: string): Promise<FoundPaymentIntent[]> {
+    const found: FoundPaymentIntent[] = [];
+    try {
+      const search = this.stripe.paymentIntents.search({ query: `metadata['order_id']:'${searchQuoted(orderId)}'`, limit: 100 });
+      for await (const intent of search) {
+        const owner = intent.metadata['payment_id'];
+        if (owner !== undefined && owner !== paymentId) continue;
+        found.push({
+          id: intent.id,
+          status: intent.status,
+          declineCode: intent.last_payment_error?.decline_code ?? intent.last_payment_error?.code ?? undefined,
+        });
+        if (found.length >= 1000) break;
+      }
+    } catch (error) {
+      throw translate(error);
+    }
+    return found;
   }
 
   /**
@@ -137,6 +178,11 @@ export class StripePaymentGateway extends PaymentGateway {
 export function stripeIdempotencyKey(checkoutKey: string, step: string): string {
   const plain = `${checkoutKey}:${step}`;
   return plain.length <= 255 ? plain : `${createHash('sha256').update(checkoutKey).digest('hex')}:${step}`;
+}
+
+/** A value inside a single-quoted search-query string: backslash and quote escaped. */
+export function searchQuoted(value: string): string {
+  return value.replace(/[\\']/g, (char) => `\\${char}`);
 }
 
 /** `pm_card_visa` → `tok_visa` (Stripe names its test PaymentMethods after its test tokens). */
