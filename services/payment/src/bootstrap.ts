@@ -8,6 +8,9 @@ import { serveMetrics, shutdownTelemetry, telemetryEnabled } from '@checkout-lab
 import { AppModule, createLogger } from './app.module';
 import type { PaymentConfig } from './config';
 import { BillingAddressLookup, GrpcBillingAddressLookup } from './payments/billing-address.client';
+import { PaymentsReconciler } from './payments/payments.reconciler';
+import { PaymentsRepository } from './payments/payments.repository';
+import { PaymentsService } from './payments/payments.service';
 
 export interface RunningPaymentService {
   address: string;
@@ -32,12 +35,16 @@ export async function startPaymentService(config: PaymentConfig): Promise<Runnin
     logger: ['error', 'warn'],
   });
   await app.listen();
+  // Pending payments nobody finishes (payment killed mid-charge) are resolved against Stripe.
+  const reconciler = new PaymentsReconciler(app.get(PaymentsRepository), app.get(PaymentsService), config.reconcile, logger);
+  reconciler.start();
   // Prometheus /metrics on its own port, when telemetry runs (the preload started it).
   const metrics = telemetryEnabled() ? await serveMetrics(config.grpc.host, config.metrics.port) : undefined;
   logger.info({ address, metrics: metrics?.url }, 'payment listening');
   return {
     address,
     close: async () => {
+      await reconciler.stop();
       const billing = app.get(BillingAddressLookup);
       if (billing instanceof GrpcBillingAddressLookup) billing.close();
       await app.get(Pool).end();

@@ -19,6 +19,10 @@ const schema = z
       .default('sk_test_checkout_lab'),
     STRIPE_TIMEOUT_MS: env.positiveInt(10_000),
     STRIPE_MAX_NETWORK_RETRIES: z.coerce.number().int().min(0).max(5).default(1),
+    /** How often payment looks for pending payments to resolve against Stripe; 0 turns the reconciler off. */
+    PAYMENT_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),
+    /** How long a pending payment must be idle, after its last attempt's lease, before "not at Stripe" releases it. */
+    PAYMENT_RECONCILE_AFTER_MS: env.positiveInt(60_000),
     LOG_LEVEL: env.logLevel(),
   })
   .transform((e) => ({
@@ -37,8 +41,38 @@ const schema = z
       timeoutMs: e.STRIPE_TIMEOUT_MS,
       maxNetworkRetries: e.STRIPE_MAX_NETWORK_RETRIES,
     },
+    reconcile: {
+      intervalMs: e.PAYMENT_RECONCILE_INTERVAL_MS,
+      afterMs: e.PAYMENT_RECONCILE_AFTER_MS,
+      leaseMs: authorizeLeaseMs(e),
+    },
     logLevel: e.LOG_LEVEL,
   }));
+
+/** The Stripe SDK's longest wait between two retries of one request (its MAX_NETWORK_RETRY_DELAY_SEC). */
+const STRIPE_SDK_MAX_RETRY_DELAY_MS = 5_000;
+/** Scheduling, event-loop stalls: time an attempt may spend outside the calls bounded below. */
+const LEASE_MARGIN_MS = 5_000;
+
+/**
+ * The payment-level lease: longer than the longest Authorize can take once it holds it, so the
+ * reconciler never acts while an attempt may still send Stripe a request. An attempt makes at
+ * most one billing lookup (its deadline), two Stripe requests (PaymentMethod, PaymentIntent),
+ * each up to the SDK timeout per try with retries and their back-off, and two database
+ * statements (a connection wait plus the statement timeout and the client's 1 s backstop each).
+ * With the defaults: 2 000 + 2 × (10 000 × 2 + 5 000) + 2 × (2 000 + 2 000 + 1 000) + 5 000 = 67 000 ms.
+ */
+function authorizeLeaseMs(e: {
+  BILLING_DEADLINE_MS: number;
+  STRIPE_TIMEOUT_MS: number;
+  STRIPE_MAX_NETWORK_RETRIES: number;
+  DB_CONNECT_TIMEOUT_MS: number;
+  DB_STATEMENT_TIMEOUT_MS: number;
+}): number {
+  const stripeRequest = e.STRIPE_TIMEOUT_MS * (e.STRIPE_MAX_NETWORK_RETRIES + 1) + e.STRIPE_MAX_NETWORK_RETRIES * STRIPE_SDK_MAX_RETRY_DELAY_MS;
+  const statement = e.DB_CONNECT_TIMEOUT_MS + e.DB_STATEMENT_TIMEOUT_MS + 1_000;
+  return e.BILLING_DEADLINE_MS + 2 * stripeRequest + 2 * statement + LEASE_MARGIN_MS;
+}
 
 export type PaymentConfig = z.infer<typeof schema>;
 

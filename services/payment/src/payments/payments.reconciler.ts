@@ -1,0 +1,88 @@
+import type { Logger } from 'pino';
+import { withSpan } from '@checkout-lab/telemetry';
+import type { PaymentsRepository } from './payments.repository';
+import type { PaymentsService, Resolution } from './payments.service';
+
+export interface PaymentsReconcilerOptions {
+  /** Time between passes; 0: no passes at all (not even at start). */
+  intervalMs: number;
+  /** See PaymentsOptions.reconcileAfterMs. */
+  afterMs: number;
+  /** The payment-level lease (the same one Authorize takes). */
+  leaseMs: number;
+  /** Payments claimed per batch; a pass claims batches until one comes back short. */
+  batchSize?: number;
+}
+
+export type ReconcileCounts = Record<Resolution['status'] | 'failed', number>;
+
+/** Batches one pass goes through at most, so one pass cannot run for ever. */
+const MAX_BATCHES_PER_PASS = 20;
+
+/**
+ * Payment resolves its own pending payments, at start and every `intervalMs`, without a client:
+ * a payment nobody holds the lease of and no Authorize has touched for longer than the lease
+ * plus `afterMs` is claimed (the same lease, taken with one UPDATE … WHERE it has expired, so an
+ * Authorize working on it is never disturbed) and resolved against Stripe (PaymentsService).
+ * A crash mid-way leaves at worst a claimed lease, which expires: the next pass picks it up.
+ */
+export class PaymentsReconciler {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly payments: PaymentsRepository,
+    private readonly service: PaymentsService,
+    private readonly options: PaymentsReconcilerOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  /** One pass: claims the idle pending payments and resolves each; returns how many ended how. */
+  runOnce(): Promise<ReconcileCounts> {
+    return withSpan('payment.reconcile', {}, async (span) => {
+      const counts: ReconcileCounts = { succeeded: 0, declined: 0, canceled: 0, pending: 0, unknown: 0, failed: 0 };
+      const batchSize = this.options.batchSize ?? 50;
+      for (let batch = 0; batch < MAX_BATCHES_PER_PASS && !this.stopped; batch++) {
+        const claimed = await this.payments.claimIdle(this.options.leaseMs + this.options.afterMs, this.options.leaseMs, batchSize);
+        for (const leased of claimed) {
+          try {
+            counts[(await this.service.resolveLeased(leased)).status]++;
+          } catch (error) {
+            // Stripe or the database failed: the lease was given back; the next pass tries again.
+            counts.failed++;
+            this.logger.warn({ paymentId: leased.payment.id, err: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'reconcile: payment not resolved');
+          }
+        }
+        if (claimed.length < batchSize) break;
+      }
+      span.setAttributes(Object.fromEntries(Object.entries(counts).map(([status, n]) => [`reconcile.${status}`, n])));
+      if (Object.values(counts).some((n) => n > 0)) this.logger.info({ counts }, 'reconcile pass');
+      return counts;
+    });
+  }
+
+  /** A pass now, then one every intervalMs (never two at once); nothing when intervalMs is 0. */
+  start(): void {
+    if (this.options.intervalMs === 0) return;
+    const pass = () => {
+      this.running = this.runOnce()
+        .catch((error: unknown) => this.logger.warn({ err: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'reconcile pass failed'))
+        .finally(() => {
+          this.running = undefined;
+          if (!this.stopped) {
+            this.timer = setTimeout(pass, this.options.intervalMs);
+            this.timer.unref();
+          }
+        });
+    };
+    pass();
+  }
+
+  /** Stops scheduling passes and waits for the one running, if any. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+}
