@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { isServing } from '@checkout-lab/contracts';
 import { isAlive, listenerOn, portInUse, reserveEphemeralPorts, startEmbeddedPostgres, type RunningDynalite, type RunningPostgres } from '@checkout-lab/embedded';
@@ -364,6 +364,11 @@ export class Stack {
     return this.infra?.billingDb;
   }
 
+  /** cart's and payment's database URLs (with their passwords), once the infrastructure is up. */
+  get appDatabaseUrls(): { cart: string; payment: string } | undefined {
+    return this.infra?.appDb;
+  }
+
   /**
    * Every exit of a service or the trace receiver that nobody asked for since the last
    * startServices() (crashes, kills from outside), restarted since or not; a run with any is not valid.
@@ -630,7 +635,10 @@ export class Stack {
       postgres: this.postgres.map((p) => p.pid).filter((pid): pid is number => pid !== undefined && isAlive(pid)),
       ...(this.dynalite && isAlive(this.dynalite.pid) ? { dynamodb: this.dynalite.pid } : {}),
     };
-    writeFileSync(path.join(this.settings.dataDir, 'stack.json'), `${JSON.stringify(processes, null, 2)}\n`);
+    // Written aside and renamed: a reader (a test, a user's script) never sees half a file.
+    const file = path.join(this.settings.dataDir, 'stack.json');
+    writeFileSync(`${file}.tmp`, `${JSON.stringify(processes, null, 2)}\n`);
+    renameSync(`${file}.tmp`, file);
   }
 }
 
