@@ -33,7 +33,8 @@ export class StateError extends Error {
       | 'quantity_too_large'
       | 'amount_too_large'
       | 'payment_method_invalid'
-      | 'payment_rejected',
+      | 'payment_rejected'
+      | 'payment_expired',
     message: string,
   ) {
     super(message);
@@ -62,12 +63,12 @@ export class DependencyError extends Error {
 
 /**
  * Payment refused the order for a reason a retry cannot fix (an unknown payment method, a
- * request the provider rejects). Checkout records the order `failed` and answers 422.
+ * request the provider rejects, a payment released unpaid). Checkout records the order `failed` and answers 422.
  */
 export class PaymentRefusedError extends Error {
   override readonly name = 'PaymentRefusedError';
   constructor(
-    readonly code: 'payment_method_invalid' | 'payment_rejected',
+    readonly code: 'payment_method_invalid' | 'payment_rejected' | 'payment_expired',
     message: string,
   ) {
     super(message);

@@ -162,12 +162,14 @@ export class CheckoutService {
 
 function refused(order: Order): StateError {
   const code = order.failureCode ?? 'payment_rejected';
-  return new StateError(
-    code,
-    code === 'payment_method_invalid'
-      ? 'this checkout failed: the payment provider does not know its payment method; check out again with another Idempotency-Key'
-      : 'this checkout failed: the payment provider rejected it; check out again with another Idempotency-Key',
-  );
+  switch (code) {
+    case 'payment_method_invalid':
+      return new StateError(code, 'this checkout failed: the payment provider does not know its payment method; check out again with another Idempotency-Key');
+    case 'payment_rejected':
+      return new StateError(code, 'this checkout failed: the payment provider rejected it; check out again with another Idempotency-Key');
+    case 'payment_expired':
+      return new StateError(code, 'this checkout expired before its payment completed and was not charged; check out again with another Idempotency-Key');
+  }
 }
 
 function outcomeOf(error: unknown): CheckoutOutcome {

@@ -18,6 +18,7 @@ const STATE_STATUS: Record<StateError['code'], number> = {
   amount_too_large: 422,
   payment_method_invalid: 422,
   payment_rejected: 422,
+  payment_expired: 422,
 };
 
 /** Fastify's own request errors (body parsing, limits), by code. */

@@ -5,8 +5,11 @@ import { isUuid, query } from '../database';
 
 export type OrderStatus = 'pending' | 'paid' | 'declined' | 'failed';
 
-/** Why payment refused an order for good (status `failed`). */
-export type FailureCode = 'payment_method_invalid' | 'payment_rejected';
+/**
+ * Why an order ended `failed`: payment refused it for good (`payment_method_invalid`,
+ * `payment_rejected`), or payment released it unpaid, never to be charged (`payment_expired`).
+ */
+export type FailureCode = 'payment_method_invalid' | 'payment_rejected' | 'payment_expired';
 
 export interface Order {
   id: string;
@@ -108,6 +111,26 @@ export class OrdersRepository {
       [orderId, leaseMs],
     );
     return rows.length === 1;
+  }
+
+  /**
+   * Takes the lease, for `leaseMs`, on up to `limit` pending orders that nobody holds and that no
+   * request has touched for `idleMs` (oldest first); concurrent cart instances skip each other's rows.
+   */
+  async claimIdle(idleMs: number, leaseMs: number, limit: number): Promise<Order[]> {
+    const rows = await query<OrderRow>(
+      this.pool,
+      `UPDATE orders SET locked_until = now() + make_interval(secs => $2::double precision / 1000), updated_at = now()
+        WHERE id IN (SELECT id FROM orders
+                      WHERE status = 'pending' AND (locked_until IS NULL OR locked_until < now())
+                        AND updated_at < now() - make_interval(secs => $1::double precision / 1000)
+                      ORDER BY updated_at LIMIT $3
+                      FOR UPDATE SKIP LOCKED)
+          AND status = 'pending' AND (locked_until IS NULL OR locked_until < now())
+        RETURNING ${COLUMNS}`,
+      [idleMs, leaseMs, limit],
+    );
+    return rows.map(toOrder);
   }
 
   async release(orderId: string): Promise<void> {
