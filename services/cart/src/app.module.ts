@@ -31,8 +31,7 @@ export class AppModule {
             new CheckoutService(
               orders,
               payment,
-              // The lease outlives the payment call's deadline, so two requests never pay at once.
-              { currency: config.currency, leaseMs: config.payment.deadlineMs + 5000, injectDelayMs: config.inject.checkoutDelayMs },
+              { currency: config.currency, leaseMs: config.payment.orderLeaseMs, injectDelayMs: config.inject.checkoutDelayMs },
               logger,
             ),
         },

@@ -6,7 +6,9 @@ import { Pool } from 'pg';
 import { migrate } from '@checkout-lab/database';
 import { setHttpRoute, shutdownTelemetry } from '@checkout-lab/telemetry';
 import { AppModule, createLogger } from './app.module';
+import { CheckoutReconciler } from './checkout/checkout.reconciler';
 import { GrpcPaymentAuthorizer, PaymentAuthorizer } from './checkout/payment.client';
+import { OrdersRepository } from './orders/orders.repository';
 import type { CartConfig } from './config';
 import { HttpErrorFilter, toHttpError } from './http/error.filter';
 import { RouteTable } from './http/routes';
@@ -60,9 +62,18 @@ export async function startCartService(config: CartConfig): Promise<RunningCartS
   const port = typeof address === 'object' && address ? address.port : config.http.port;
   const url = `http://${config.http.host}:${port}`;
   logger.info({ url }, 'cart listening');
+  // Pending orders nobody retries (payment killed mid-charge, a client gone) follow their payment.
+  const reconciler = new CheckoutReconciler(
+    app.get(OrdersRepository),
+    app.get(PaymentAuthorizer),
+    { ...config.reconcile, leaseMs: config.payment.orderLeaseMs },
+    logger,
+  );
+  reconciler.start();
   return {
     url,
     close: async () => {
+      await reconciler.stop();
       const payment = app.get(PaymentAuthorizer);
       if (payment instanceof GrpcPaymentAuthorizer) payment.close();
       await app.close();

@@ -16,6 +16,10 @@ const schema = z
       .string()
       .regex(/^[a-z]{3}$/, 'must be a lower-case ISO 4217 code')
       .default('usd'),
+    /** How often cart looks for pending orders to resolve with payment; 0 turns the reconciler off. */
+    CART_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),
+    /** How long a pending order must go untouched by any request before the reconciler asks payment about it. */
+    CART_RECONCILE_AFTER_MS: env.positiveInt(60_000),
     LOG_LEVEL: env.logLevel(),
     /** Lab calibration only: a fixed delay inside the business `checkout` span, before cart's database work. */
     CART_INJECT_CHECKOUT_DELAY_MS: env.injectedDelayMs(),
@@ -28,7 +32,13 @@ const schema = z
       statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS,
       connectTimeoutMs: e.DB_CONNECT_TIMEOUT_MS,
     },
-    payment: { target: e.PAYMENT_GRPC_TARGET, deadlineMs: e.PAYMENT_DEADLINE_MS },
+    payment: {
+      target: e.PAYMENT_GRPC_TARGET,
+      deadlineMs: e.PAYMENT_DEADLINE_MS,
+      // The order lease outlives the payment call's deadline, so two requests never pay at once.
+      orderLeaseMs: e.PAYMENT_DEADLINE_MS + 5000,
+    },
+    reconcile: { intervalMs: e.CART_RECONCILE_INTERVAL_MS, afterMs: e.CART_RECONCILE_AFTER_MS },
     currency: e.CHECKOUT_CURRENCY,
     logLevel: e.LOG_LEVEL,
     inject: { checkoutDelayMs: e.CART_INJECT_CHECKOUT_DELAY_MS },

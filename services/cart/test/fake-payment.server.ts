@@ -5,9 +5,12 @@ import {
   type AuthorizeRequest__Output,
   type AuthorizeResponse,
   type GrpcErrorPayload,
+  type ResolvePaymentRequest__Output,
+  type ResolvePaymentResponse,
 } from '@checkout-lab/contracts';
 
 export type FakeBehaviour = (request: AuthorizeRequest__Output) => Promise<AuthorizeResponse | GrpcErrorPayload>;
+export type FakeResolveBehaviour = (request: ResolvePaymentRequest__Output) => Promise<ResolvePaymentResponse | GrpcErrorPayload>;
 
 /**
  * A stand-in for the payment service over real gRPC, so cart's client, deadline and error
@@ -20,6 +23,8 @@ export class FakePaymentServer {
     status: 'succeeded',
     stripePaymentIntentId: 'pi_fake',
   });
+  readonly resolveRequests: ResolvePaymentRequest__Output[] = [];
+  resolveBehaviour: FakeResolveBehaviour = async () => ({ status: 'pending' });
   private readonly server = new grpc.Server();
 
   async start(): Promise<string> {
@@ -27,6 +32,16 @@ export class FakePaymentServer {
       Authorize: (call: grpc.ServerUnaryCall<AuthorizeRequest__Output, AuthorizeResponse>, callback: grpc.sendUnaryData<AuthorizeResponse>) => {
         this.requests.push(call.request);
         this.behaviour(call.request).then(
+          (result) => ('code' in result ? callback(result) : callback(null, result)),
+          (error: unknown) => callback(grpcError(grpc.status.INTERNAL, String(error))),
+        );
+      },
+      ResolvePayment: (
+        call: grpc.ServerUnaryCall<ResolvePaymentRequest__Output, ResolvePaymentResponse>,
+        callback: grpc.sendUnaryData<ResolvePaymentResponse>,
+      ) => {
+        this.resolveRequests.push(call.request);
+        this.resolveBehaviour(call.request).then(
           (result) => ('code' in result ? callback(result) : callback(null, result)),
           (error: unknown) => callback(grpcError(grpc.status.INTERNAL, String(error))),
         );

@@ -1,0 +1,115 @@
+import type { Logger } from 'pino';
+import { withSpan } from '@checkout-lab/telemetry';
+import type { Order, OrdersRepository } from '../orders/orders.repository';
+import type { PaymentAuthorizer } from './payment.client';
+
+export interface CheckoutReconcilerOptions {
+  /** Time between passes; 0: no passes at all (not even at start). */
+  intervalMs: number;
+  /** How long a pending order must go untouched by any request before the reconciler takes it up. */
+  afterMs: number;
+  /** The order lease (the same one checkout takes). */
+  leaseMs: number;
+  /** Orders claimed per batch; a pass claims batches until one comes back short. */
+  batchSize?: number;
+}
+
+export type CheckoutReconcileCounts = Record<'paid' | 'declined' | 'failed' | 'pending' | 'unreachable', number>;
+
+/** Batches one pass goes through at most, so one pass cannot run for ever. */
+const MAX_BATCHES_PER_PASS = 20;
+
+/**
+ * Cart's pending orders follow their payment without a client: at start and every `intervalMs`,
+ * a pending order whose lease has expired and that no request has touched for `afterMs` is
+ * claimed (the order lease, so no checkout request works on it meanwhile) and payment is asked
+ * what became of it (ResolvePayment, which never charges): paid → paid, declined → declined,
+ * released or unknown to payment → `failed` (`payment_expired`, the cart is free again); not
+ * decided yet, or payment unreachable → the lease is given back and a later pass asks again.
+ */
+export class CheckoutReconciler {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly orders: OrdersRepository,
+    private readonly payment: PaymentAuthorizer,
+    private readonly options: CheckoutReconcilerOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  /** One pass over the idle pending orders; returns how many ended how. */
+  runOnce(): Promise<CheckoutReconcileCounts> {
+    return withSpan('checkout.reconcile', {}, async (span) => {
+      const counts: CheckoutReconcileCounts = { paid: 0, declined: 0, failed: 0, pending: 0, unreachable: 0 };
+      const batchSize = this.options.batchSize ?? 50;
+      for (let batch = 0; batch < MAX_BATCHES_PER_PASS && !this.stopped; batch++) {
+        const claimed = await this.orders.claimIdle(this.options.afterMs, this.options.leaseMs, batchSize);
+        for (const order of claimed) counts[await this.settle(order)]++;
+        if (claimed.length < batchSize) break;
+      }
+      span.setAttributes(Object.fromEntries(Object.entries(counts).map(([outcome, n]) => [`reconcile.${outcome}`, n])));
+      if (Object.values(counts).some((n) => n > 0)) this.logger.info({ counts }, 'reconcile pass');
+      return counts;
+    });
+  }
+
+  private async settle(order: Order): Promise<keyof CheckoutReconcileCounts> {
+    try {
+      const outcome = await this.payment.resolve({
+        orderId: order.id,
+        userId: order.userId,
+        amountCents: order.amountCents,
+        currency: order.currency,
+        paymentMethod: order.paymentMethod,
+        idempotencyKey: order.idempotencyKey,
+      });
+      switch (outcome.kind) {
+        case 'paid':
+          await this.orders.markPaid(order.id, outcome.paymentId);
+          this.logger.info({ orderId: order.id, paymentId: outcome.paymentId }, 'reconcile: order paid');
+          return 'paid';
+        case 'declined':
+          await this.orders.markDeclined(order.id, outcome.paymentId, outcome.declineCode);
+          this.logger.info({ orderId: order.id, declineCode: outcome.declineCode }, 'reconcile: order declined');
+          return 'declined';
+        case 'released':
+          await this.orders.markFailed(order.id, 'payment_expired');
+          this.logger.info({ orderId: order.id, paymentId: outcome.paymentId, payment: outcome.status }, 'reconcile: order failed, payment released unpaid');
+          return 'failed';
+        case 'pending':
+          await this.orders.release(order.id);
+          return 'pending';
+      }
+    } catch (error) {
+      await this.orders.release(order.id).catch(() => undefined);
+      this.logger.warn({ orderId: order.id, err: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'reconcile: order not resolved; a later pass retries');
+      return 'unreachable';
+    }
+  }
+
+  /** A pass now, then one every intervalMs (never two at once); nothing when intervalMs is 0. */
+  start(): void {
+    if (this.options.intervalMs === 0) return;
+    const pass = () => {
+      this.running = this.runOnce()
+        .catch((error: unknown) => this.logger.warn({ err: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'reconcile pass failed'))
+        .finally(() => {
+          this.running = undefined;
+          if (!this.stopped) {
+            this.timer = setTimeout(pass, this.options.intervalMs);
+            this.timer.unref();
+          }
+        });
+    };
+    pass();
+  }
+
+  /** Stops scheduling passes and waits for the one running, if any. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+}
