@@ -6,6 +6,7 @@ process.env['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] ??= 'true';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '@checkout-lab/config';
 import { registerLoad } from '../commands/load';
+import { registerReconcile } from '../commands/reconcile';
 import { registerReport } from '../commands/report';
 import { registerBenchStore } from '../commands/bench-store';
 import { registerBenchStack } from '../commands/bench-stack';
@@ -29,6 +30,7 @@ registerBenchStack(program);
 registerLoad(program);
 registerExperiment(program);
 registerReport(program);
+registerReconcile(program);
 
 async function main(): Promise<void> {
   try {
