@@ -22,6 +22,10 @@ export function describeBillingAddressStoreContract(name: string, makeStore: () 
       await store.close();
     });
 
+    it('answers a ping', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+
     it('returns null for a user without addresses', async () => {
       await expect(store.getCurrent(newUserId())).resolves.toBeNull();
     });

@@ -38,6 +38,12 @@ export abstract class BillingAddressStore {
   abstract getCurrent(userId: string, options?: { signal?: AbortSignal }): Promise<BillingAddress | null>;
   /** Creates or replaces the address with `input.addressId`; returns it as stored. */
   abstract put(input: BillingAddressInput): Promise<BillingAddress>;
+  /**
+   * The cheapest round trip that proves the store answers (readiness): SQL `SELECT 1` through the
+   * pool, DynamoDB a key lookup that finds nothing. Never the lookup itself, which on the legacy
+   * profile is a table scan. Throws the same errors as getCurrent.
+   */
+  abstract ping(options?: { signal?: AbortSignal }): Promise<void>;
   /** Releases connections; the store is unusable afterwards. Safe to call twice. */
   abstract close(): Promise<void>;
 }

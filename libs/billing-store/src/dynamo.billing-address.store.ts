@@ -59,6 +59,13 @@ export class DynamoBillingAddressStore extends BillingAddressStore {
     return current;
   }
 
+  async ping(options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (options.signal?.aborted) throw new BillingStoreCancelledError('the caller gave up before the ping started');
+    // A key no address has: one cheap read.
+    const query = new QueryCommand({ TableName: this.table, KeyConditionExpression: 'userId = :userId', ExpressionAttributeValues: { ':userId': '#readiness-ping' }, Limit: 1 });
+    await this.send((client) => client.send(query));
+  }
+
   async put(input: BillingAddressInput): Promise<BillingAddress> {
     const address: BillingAddress = { ...validateBillingAddressInput(input), updatedAt: this.nextTimestamp() };
     await this.send((client) => client.send(new PutCommand({ TableName: this.table, Item: toBillingItem(address) })));

@@ -118,6 +118,10 @@ export class PostgresBillingAddressStore extends BillingAddressStore {
     return toBillingAddress(rows[0]);
   }
 
+  async ping(options: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.query('SELECT 1', [], options.signal);
+  }
+
   close(): Promise<void> {
     this.closing ??= this.pool.end();
     return this.closing;

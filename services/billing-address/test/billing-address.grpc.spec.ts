@@ -280,6 +280,41 @@ describe('billing-address when its database goes away after start-up', () => {
   });
 });
 
+describe('billing-address readiness', () => {
+  it('is NOT_SERVING while its store refuses connections, and SERVING again once it accepts them', async () => {
+    const databaseUrl = await createTestDatabase('billing_address_ready');
+    const name = new URL(databaseUrl).pathname.slice(1);
+    const adminUrl = new URL(databaseUrl);
+    adminUrl.pathname = '/postgres';
+    const admin = new Client({ connectionString: adminUrl.toString() });
+    await admin.connect();
+    const { service, client } = await startOn(databaseUrl, { BILLING_SQL_PROFILE: 'indexed' });
+    try {
+      await expect(isServing(service.address)).resolves.toBe(true);
+      // The server turns the database's connections away (as when it is down), and drops the pooled ones.
+      await admin.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS false`);
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
+      await waitFor(async () => !(await isServing(service.address)));
+      await admin.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS true`);
+      await waitFor(() => isServing(service.address));
+    } finally {
+      await admin.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS true`).catch(() => undefined);
+      await admin.end();
+      client.close();
+      await service.close();
+    }
+  });
+});
+
+/** Polls `condition` every 200 ms for up to 10 s (readiness caches each check for 1 s). */
+async function waitFor(condition: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met within 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 describe('billing-address start-up', () => {
   it('fails fast, naming the server, when the database is unreachable, and leaves its port free', async () => {
     const grpcPort = await freePort();

@@ -36,6 +36,9 @@ class FakeStore extends BillingAddressStore {
   readonly calls: unknown[] = [];
   signal: AbortSignal | undefined;
 
+  ping(): Promise<void> {
+    return Promise.resolve();
+  }
   getCurrent(userId: string, options: { signal?: AbortSignal } = {}): Promise<BillingAddress | null> {
     this.calls.push(userId);
     this.signal = options.signal;

@@ -43,11 +43,9 @@ export class CachedCheck {
   }
 }
 
-/** A user id no address has: the probe runs the real lookup and finds nothing. */
-const PROBE_USER = 'readiness-probe';
-
 /**
- * The store's real lookup, for a user with no address: `down` when the store cannot be reached
+ * The store's ping (SQL `SELECT 1`, DynamoDB a key read; never the lookup, a table scan on the
+ * legacy profile): `down` when the store cannot be reached
  * or refuses (SQL: connection refused, authentication failed; DynamoDB: the endpoint refuses
  * connections); `slow` when it times out or no pooled connection came free in time, as a slow
  * store (the legacy SQL server is, by design) still answers lookups.
@@ -55,7 +53,7 @@ const PROBE_USER = 'readiness-probe';
 export async function probeStore(store: BillingAddressStore, timeoutMs: number): Promise<CheckResult> {
   try {
     // The signal lets the SQL store drop the probe while it waits for a busy pool.
-    await store.getCurrent(PROBE_USER, { signal: AbortSignal.timeout(timeoutMs) });
+    await store.ping({ signal: AbortSignal.timeout(timeoutMs) });
     return 'ok';
   } catch (error) {
     if (error instanceof BillingStoreTimeoutError || error instanceof BillingStoreCancelledError) return 'slow';
