@@ -78,7 +78,7 @@ export class Supervisor {
     const name = service.options.name;
     this.record({ service: name, kind: 'exited', code: exit.code, signal: exit.signal, ...(exit.pid !== undefined ? { pid: exit.pid } : {}) });
     const how = exit.signal ? `signal ${exit.signal}` : `code ${String(exit.code)}`;
-    const tail = exit.tail.length ? `; last output:\n${exit.tail.slice(-10).map((line) => `    | ${line}`).join('\n')}` : '; it printed nothing';
+    const tail = exit.tail.length ? `; last output:\n${exit.tail.slice(-5).map((line) => `    | ${line.length > 200 ? `${line.slice(0, 200)} …` : line}`).join('\n')}` : '; it printed nothing';
     this.options.say(`${name} (pid ${exit.pid ?? '?'}) exited unexpectedly with ${how}${tail}`);
     this.options.onChange();
     const state = this.watched.get(service);
