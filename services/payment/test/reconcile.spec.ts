@@ -242,6 +242,28 @@ describe('the payment reconciler', () => {
   });
 });
 
+describe('the payment reconciler when Stripe is unreachable', () => {
+  it('leaves the payment pending with its lease given back, and ends the pass', async () => {
+    const unreachable = new StripePaymentGateway({ ...config.stripe, apiBase: new URL('http://127.0.0.1:1') });
+    const repository = new PaymentsRepository(pool);
+    const logger = pino({ level: 'silent' });
+    const service = new PaymentsService(repository, new NoBilling(), unreachable, logger, { leaseMs: config.reconcile.leaseMs, reconcileAfterMs: config.reconcile.afterMs });
+    const blind = new PaymentsReconciler(repository, service, config.reconcile, logger);
+    const first = await seedPending(request(), { pinned: true });
+    const second = await seedPending(request(), { pinned: true });
+
+    const counts = await blind.runOnce();
+
+    expect(counts).toMatchObject({ failed: 1, canceled: 0, succeeded: 0 });
+    for (const seeded of [first, second]) expect(await row(seeded.paymentId)).toMatchObject({ status: 'pending' });
+    const { rows } = await pool.query('SELECT count(*)::int AS held FROM payments WHERE id = ANY($1::uuid[]) AND locked_until > now()', [[first.paymentId, second.paymentId]]);
+    expect(rows[0]).toEqual({ held: 0 });
+    // With Stripe back, the next pass resolves both.
+    await reconciler.runOnce();
+    for (const seeded of [first, second]) expect(await row(seeded.paymentId)).toMatchObject({ status: 'canceled' });
+  });
+});
+
 describe('ResolvePayment', () => {
   it('resolves a pending payment against Stripe, without a pass and without charging', async () => {
     const body = request();

@@ -10,14 +10,14 @@ export interface CheckoutReconcilerOptions {
   afterMs: number;
   /** The order lease (the same one checkout takes). */
   leaseMs: number;
-  /** Orders claimed per batch; a pass claims batches until one comes back short. */
+  /** Orders claimed at once (default 1: each lease is taken just before its order is resolved); a pass claims until one claim comes back short. */
   batchSize?: number;
 }
 
 export type CheckoutReconcileCounts = Record<'paid' | 'declined' | 'failed' | 'pending' | 'unreachable', number>;
 
 /** Batches one pass goes through at most, so one pass cannot run for ever. */
-const MAX_BATCHES_PER_PASS = 20;
+const MAX_BATCHES_PER_PASS = 100;
 
 /**
  * Cart's pending orders follow their payment without a client: at start and every `intervalMs`,
@@ -43,7 +43,8 @@ export class CheckoutReconciler {
   runOnce(): Promise<CheckoutReconcileCounts> {
     return withSpan('checkout.reconcile', {}, async (span) => {
       const counts: CheckoutReconcileCounts = { paid: 0, declined: 0, failed: 0, pending: 0, unreachable: 0 };
-      const batchSize = this.options.batchSize ?? 50;
+      // One at a time by default: a claimed lease must not run out while earlier ones are resolved.
+      const batchSize = this.options.batchSize ?? 1;
       for (let batch = 0; batch < MAX_BATCHES_PER_PASS && !this.stopped; batch++) {
         const claimed = await this.orders.claimIdle(this.options.afterMs, this.options.leaseMs, batchSize);
         for (const order of claimed) counts[await this.settle(order)]++;

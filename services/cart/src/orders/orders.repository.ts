@@ -120,14 +120,16 @@ export class OrdersRepository {
   async claimIdle(idleMs: number, leaseMs: number, limit: number): Promise<Order[]> {
     const rows = await query<OrderRow>(
       this.pool,
-      `UPDATE orders SET locked_until = now() + make_interval(secs => $2::double precision / 1000), updated_at = now()
-        WHERE id IN (SELECT id FROM orders
-                      WHERE status = 'pending' AND (locked_until IS NULL OR locked_until < now())
-                        AND updated_at < now() - make_interval(secs => $1::double precision / 1000)
-                      ORDER BY updated_at LIMIT $3
-                      FOR UPDATE SKIP LOCKED)
-          AND status = 'pending' AND (locked_until IS NULL OR locked_until < now())
-        RETURNING ${COLUMNS}`,
+      // MATERIALIZED: a LIMIT … FOR UPDATE subquery under `WHERE id IN (…)` may be run again per row and claim more than `limit`.
+      `WITH due AS MATERIALIZED (
+         SELECT id AS due_id FROM orders
+          WHERE status = 'pending' AND (locked_until IS NULL OR locked_until < now())
+            AND updated_at < now() - make_interval(secs => $1::double precision / 1000)
+          ORDER BY updated_at LIMIT $3
+          FOR UPDATE SKIP LOCKED)
+       UPDATE orders SET locked_until = now() + make_interval(secs => $2::double precision / 1000), updated_at = now()
+         FROM due WHERE id = due_id AND status = 'pending' AND (locked_until IS NULL OR locked_until < now())
+       RETURNING ${COLUMNS}`,
       [idleMs, leaseMs, limit],
     );
     return rows.map(toOrder);

@@ -10,14 +10,14 @@ export interface PaymentsReconcilerOptions {
   afterMs: number;
   /** The payment-level lease (the same one Authorize takes). */
   leaseMs: number;
-  /** Payments claimed per batch; a pass claims batches until one comes back short. */
+  /** Payments claimed at once (default 1: each lease is taken just before its payment is resolved); a pass claims until one claim comes back short. */
   batchSize?: number;
 }
 
 export type ReconcileCounts = Record<Resolution['status'] | 'failed', number>;
 
 /** Batches one pass goes through at most, so one pass cannot run for ever. */
-const MAX_BATCHES_PER_PASS = 20;
+const MAX_BATCHES_PER_PASS = 100;
 
 /**
  * Payment resolves its own pending payments, at start and every `intervalMs`, without a client:
@@ -42,15 +42,21 @@ export class PaymentsReconciler {
   runOnce(): Promise<ReconcileCounts> {
     return withSpan('payment.reconcile', {}, async (span) => {
       const counts: ReconcileCounts = { succeeded: 0, declined: 0, canceled: 0, pending: 0, unknown: 0, failed: 0 };
-      const batchSize = this.options.batchSize ?? 50;
-      for (let batch = 0; batch < MAX_BATCHES_PER_PASS && !this.stopped; batch++) {
-        const claimed = await this.payments.claimIdle(this.options.leaseMs + this.options.afterMs, this.options.leaseMs, batchSize);
+      // One at a time by default: a claimed lease must not run out while earlier ones are resolved.
+      const batchSize = this.options.batchSize ?? 1;
+      // A payment left pending (Stripe unreachable, a PaymentIntent still processing) stays idle: look at it once per pass.
+      const seen: string[] = [];
+      let failing = false;
+      for (let batch = 0; batch < MAX_BATCHES_PER_PASS && !this.stopped && !failing; batch++) {
+        const claimed = await this.payments.claimIdle(this.options.leaseMs + this.options.afterMs, this.options.leaseMs, batchSize, seen);
         for (const leased of claimed) {
+          seen.push(leased.payment.id);
           try {
             counts[(await this.service.resolveLeased(leased)).status]++;
           } catch (error) {
-            // Stripe or the database failed: the lease was given back; the next pass tries again.
+            // Stripe or the database failed: the lease was given back; this pass ends, the next one tries again.
             counts.failed++;
+            failing = true;
             this.logger.warn({ paymentId: leased.payment.id, err: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'reconcile: payment not resolved');
           }
         }

@@ -124,19 +124,23 @@ export class PaymentsRepository {
 
   /**
    * Takes the lease on up to `limit` pending payments that nobody holds and that no Authorize has
-   * touched for `idleMs` (oldest first); concurrent reconcilers skip each other's rows.
+   * touched for `idleMs` (oldest first), leaving out `skip` (those a pass already looked at);
+   * concurrent reconcilers skip each other's rows.
    */
-  async claimIdle(idleMs: number, leaseMs: number, limit: number): Promise<LeasedPayment[]> {
+  async claimIdle(idleMs: number, leaseMs: number, limit: number, skip: readonly string[] = []): Promise<LeasedPayment[]> {
     const rows = await this.query<LeasedRow>(
-      `UPDATE payments SET locked_until = ${leaseUntil(2)}, lease_token = gen_random_uuid(), updated_at = now()
-        WHERE id IN (SELECT id FROM payments
-                      WHERE status = 'pending' AND ${LEASE_FREE}
-                        AND COALESCE(attempted_at, created_at) < now() - make_interval(secs => $1::double precision / 1000)
-                      ORDER BY created_at LIMIT $3
-                      FOR UPDATE SKIP LOCKED)
-          AND status = 'pending' AND ${LEASE_FREE}
-        RETURNING ${LEASE_COLUMNS}`,
-      [idleMs, leaseMs, limit],
+      // MATERIALIZED: a LIMIT … FOR UPDATE subquery under `WHERE id IN (…)` may be run again per row and claim more than `limit`.
+      `WITH due AS MATERIALIZED (
+         SELECT id AS due_id FROM payments
+          WHERE status = 'pending' AND ${LEASE_FREE}
+            AND COALESCE(attempted_at, created_at) < now() - make_interval(secs => $1::double precision / 1000)
+            AND id <> ALL($4::uuid[])
+          ORDER BY created_at LIMIT $3
+          FOR UPDATE SKIP LOCKED)
+       UPDATE payments SET locked_until = ${leaseUntil(2)}, lease_token = gen_random_uuid(), updated_at = now()
+         FROM due WHERE id = due_id AND status = 'pending' AND ${LEASE_FREE}
+       RETURNING ${LEASE_COLUMNS}`,
+      [idleMs, leaseMs, limit, skip],
     );
     return rows.map((row) => ({ payment: toPayment(row), lease: toLease(row) }));
   }
