@@ -242,6 +242,32 @@ describe('the payment reconciler', () => {
   });
 });
 
+describe('the reconciler inside the running service', () => {
+  it('resolves a stranded payment at start, and another one on a later pass, with no client', async () => {
+    const atStart = await seedPending(request(), { pinned: true, intent: 'succeeded' });
+    const second = await startPaymentService({ ...config, grpc: { ...config.grpc, port: await freePort() }, metrics: { port: await freePort() }, reconcile: { ...config.reconcile, intervalMs: 200 } });
+    try {
+      await eventually(async () => expect(await row(atStart.paymentId)).toMatchObject({ status: 'succeeded', stripe_payment_intent_id: atStart.paymentIntentId }));
+      const later = await seedPending(request(), { pinned: true });
+      await eventually(async () => expect(await row(later.paymentId)).toMatchObject({ status: 'canceled', cancel_reason: 'abandoned' }));
+    } finally {
+      await second.close();
+    }
+  });
+});
+
+async function eventually(check: () => Promise<void>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await check();
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
 describe('the payment reconciler when Stripe is unreachable', () => {
   it('leaves the payment pending with its lease given back, and ends the pass', async () => {
     const unreachable = new StripePaymentGateway({ ...config.stripe, apiBase: new URL('http://127.0.0.1:1') });
