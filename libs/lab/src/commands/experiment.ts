@@ -4,6 +4,8 @@ import { cpus, totalmem } from 'node:os';
 import * as path from 'node:path';
 import { CALIBRATION_FAILED_EXIT_CODE, otlpFileSpanReader, regressionGate, writeReport, type Report, type RegressionThresholds } from '@checkout-lab/report';
 import { loadExperiment } from '../experiment/definition';
+import { faultsDefinitionFile } from '../faults/definition';
+import { runFaultsCommand } from './faults';
 import { LabExperimentParts } from '../experiment/lab-parts';
 import { runExperiment } from '../experiment/runner';
 import { REPO_ROOT } from '../stack/service-process';
@@ -22,7 +24,7 @@ export function registerExperiment(program: Command): void {
   program
     .command('experiment')
     .description('run the variants of an experiment under the same load and data, and write the before/after report')
-    .argument('[name|file]', 'a bundled experiment (libs/lab/experiments) or a JSON/YAML definition file', 'swiftcart')
+    .argument('[name|file]', 'a bundled experiment (libs/lab/experiments: swiftcart, calibration, index-dropped, faults) or a JSON/YAML definition file', 'swiftcart')
     .option('--quick', 'the short version: fewer repetitions, a shorter load, two variants (see the definition\'s "quick")')
     .option('--aa', 'A/A check: run the baseline against an identical copy of itself with the same design (false verdicts, smallest detectable change)')
     .option('--seed <n>', 'seed of the run order (shuffled within each round); default: a fresh one, recorded in experiment.json', parseSeed)
@@ -31,6 +33,11 @@ export function registerExperiment(program: Command): void {
     .option('--jaeger <url>', 'Jaeger UI base URL for links from the exemplar traces')
     .action(async (nameOrFile: string, options: ExperimentOptions) => {
       const settings = loadLabSettings(process.env);
+      const faultsFile = faultsDefinitionFile(nameOrFile);
+      if (faultsFile) {
+        await runFaultsCommand(faultsFile, options, settings, { say: (line) => process.stderr.write(`${line}\n`), live: liveLine(process.stderr), provenance: provenance() });
+        return;
+      }
       const experiment = loadExperiment(nameOrFile, { quick: options.quick ?? false, aa: options.aa ?? false });
       const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
       const outDir = path.resolve(options.out ?? path.join(settings.dataDir, 'experiments', `${experiment.name}${experiment.quick ? '-quick' : ''}-${stamp}`));

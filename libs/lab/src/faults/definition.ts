@@ -59,9 +59,9 @@ const definitionSchema = z
       .strict(),
     warmup: z.object({ duration: durationMs, rate: z.number().positive() }).strict(),
     /** How long after the load the services' reconcilers get to settle pending orders before the books are compared. */
-    settleTimeout: durationMs.default('60s'),
+    settleTimeout: durationMs.default(60_000),
     /** Recovery must be within this of each fault's end for the fault to pass. */
-    recoveryLimit: durationMs.default('10s'),
+    recoveryLimit: durationMs.default(10_000),
     /** Stack settings of every fault (a fault's own settings go over them). */
     settings: settingsSchema.default({}),
     /** Service environment for every fault (e.g. quicker reconcilers), over the defaults. */
