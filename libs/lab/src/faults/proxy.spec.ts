@@ -40,6 +40,20 @@ describe('fault proxy', () => {
     expect(proxy.counts.faulted).toBeGreaterThanOrEqual(2);
   });
 
+  it('runs an action when the answer to a matching request comes back, and the client never reads that answer', async () => {
+    let fired = 0;
+    const trapped = proxy.onNextResponse(/^POST \/v1\/payment_intents /, () => fired++);
+    // A request that does not match passes untouched.
+    expect((await fetch(`${proxy.url}/v1/other`)).status).toBe(200);
+    expect(fired).toBe(0);
+    await expect(fetch(`${proxy.url}/v1/payment_intents`, { method: 'POST', body: 'amount=100' })).rejects.toThrow();
+    await trapped;
+    expect(fired).toBe(1);
+    // Once only: the next one passes.
+    expect((await fetch(`${proxy.url}/v1/payment_intents`, { method: 'POST', body: 'amount=100' })).status).toBe(200);
+    expect(fired).toBe(1);
+  });
+
   it('cuts a connection that was open before the fault started', async () => {
     const { request } = await import('node:http');
     const agent = new (await import('node:http')).Agent({ keepAlive: true, maxSockets: 1 });

@@ -16,6 +16,12 @@ export interface FaultProxy {
   readonly port: number;
   readonly mode: FaultMode;
   setMode(mode: FaultMode): void;
+  /**
+   * Once: when the answer to the next request whose request line matches `requestLine` comes back
+   * from the target, runs `action` before that answer is passed on, then cuts the connection (the
+   * client never reads it). Resolves when it happened.
+   */
+  onNextResponse(requestLine: RegExp, action: () => void): Promise<void>;
   /** Connections accepted, and how many of them the fault refused (reset or answered 500). */
   readonly counts: { accepted: number; faulted: number };
   close(): Promise<void>;
@@ -32,6 +38,7 @@ const STRIPE_500_BODY = JSON.stringify({
  */
 export async function startFaultProxy(target: { host: string; port: number }, options: { port?: number } = {}): Promise<FaultProxy> {
   let mode: FaultMode = 'pass';
+  let trap: { requestLine: RegExp; fire: () => void } | undefined;
   const open = new Set<Socket>();
   const counts = { accepted: 0, faulted: 0 };
 
@@ -54,8 +61,25 @@ export async function startFaultProxy(target: { host: string; port: number }, op
       open.delete(client);
       open.delete(upstream);
     };
-    client.pipe(upstream);
-    upstream.pipe(client);
+    // The request line of the request in flight on this connection (HTTP/1.1: one at a time).
+    let requestLine = '';
+    client.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('latin1', 0, Math.min(chunk.length, 200));
+      if (/^[A-Z]+ \S+ HTTP\/1\.[01]\r\n/.test(text)) requestLine = text.slice(0, text.indexOf('\r\n'));
+      upstream.write(chunk);
+    });
+    client.on('end', () => upstream.end());
+    upstream.on('data', (chunk: Buffer) => {
+      if (trap && trap.requestLine.test(requestLine)) {
+        const { fire } = trap;
+        trap = undefined;
+        fire();
+        client.resetAndDestroy();
+        return;
+      }
+      client.write(chunk);
+    });
+    upstream.on('end', () => client.end());
     // One side failing takes the other down the same way, as a broken path would.
     client.on('error', () => upstream.destroy());
     upstream.on('error', () => client.resetAndDestroy());
@@ -87,6 +111,17 @@ export async function startFaultProxy(target: { host: string; port: number }, op
       return mode;
     },
     counts,
+    onNextResponse(requestLine, action) {
+      return new Promise<void>((resolve) => {
+        trap = {
+          requestLine,
+          fire: () => {
+            action();
+            resolve();
+          },
+        };
+      });
+    },
     setMode(next) {
       mode = next;
       if (next === 'pass') return;

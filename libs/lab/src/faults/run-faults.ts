@@ -107,7 +107,7 @@ async function runOneFault(
   // The proxy sits in front of the part that fails for this fault only; the other faults talk to it directly.
   let proxy: FaultProxy | undefined;
   const proxyEnv: Record<string, string> = {};
-  if (fault.action === 'http-500') {
+  if (fault.action === 'http-500' || (fault.action === 'kill' && fault.when === 'charge-in-flight')) {
     proxy = await startFaultProxy(hostPort(settings.external.stripeApiBase ?? `http://127.0.0.1:${settings.ports.stripeDouble}`));
     proxyEnv['STRIPE_API_BASE'] = proxy.url;
   } else if (fault.action === 'drop') {
@@ -147,8 +147,8 @@ async function runOneFault(
     let injectionError: string | undefined;
     const injection = (async () => {
       await sleep(experiment.load.before, undefined, options.signal ? { signal: options.signal } : {});
-      faultStartMs = Date.now() - t0;
-      const undo = await inject(stack, fault, proxy);
+      const { undo, startedMs } = await inject(stack, fault, proxy, () => Date.now() - t0);
+      faultStartMs = startedMs;
       stopFault.push(undo);
       if (fault.action !== 'kill') await sleep(fault.duration, undefined, options.signal ? { signal: options.signal } : {}).catch(() => undefined);
       undo();
@@ -269,7 +269,7 @@ export function summaryLine(r: FaultResult): string {
 export function describeFault(fault: Fault): string {
   switch (fault.action) {
     case 'kill':
-      return `kill -9 of ${fault.target}`;
+      return fault.when === 'charge-in-flight' ? `kill -9 of ${fault.target} the moment Stripe's answer to a charge reaches it` : `kill -9 of ${fault.target}`;
     case 'freeze':
       return `${fault.target === 'app-postgres' ? 'the app PostgreSQL' : 'the legacy billing PostgreSQL'} frozen (SIGSTOP) for ${fault.duration / 1000} s`;
     case 'http-500':
@@ -279,14 +279,29 @@ export function describeFault(fault: Fault): string {
   }
 }
 
-/** Starts the fault; returns what ends it (safe to call more than once). */
-async function inject(stack: Stack, fault: Fault, proxy: FaultProxy | undefined): Promise<() => void> {
+/** Starts the fault; returns when it started (ms from the load's start) and what ends it (safe to call more than once). */
+async function inject(stack: Stack, fault: Fault, proxy: FaultProxy | undefined, now: () => number): Promise<{ startedMs: number; undo: () => void }> {
+  const started = (undo: () => void) => ({ startedMs: now(), undo });
   switch (fault.action) {
     case 'kill': {
-      const pid = stack.pidOf(fault.target);
-      if (pid === undefined) throw new Error(`${fault.target} is not running`);
-      process.kill(pid, 'SIGKILL');
-      return () => undefined;
+      const kill = () => {
+        const pid = stack.pidOf(fault.target);
+        if (pid === undefined) throw new Error(`${fault.target} is not running`);
+        process.kill(pid, 'SIGKILL');
+      };
+      if (fault.when === 'scheduled') {
+        kill();
+        return started(() => undefined);
+      }
+      if (!proxy) throw new Error('no fault proxy in front of Stripe');
+      let startedMs = Number.NaN;
+      const fired = proxy.onNextResponse(/^POST \/v1\/payment_intents(\?| )/, () => {
+        kill();
+        startedMs = now();
+      });
+      const waited = await Promise.race([fired.then(() => true), sleep(10_000).then(() => false)]);
+      if (!waited) throw new Error('no PaymentIntent request went to Stripe within 10 s of the fault time');
+      return { startedMs, undo: () => undefined };
     }
     case 'freeze': {
       const name = fault.target === 'app-postgres' ? 'app PostgreSQL' : 'billing PostgreSQL';
@@ -296,17 +311,17 @@ async function inject(stack: Stack, fault: Fault, proxy: FaultProxy | undefined)
       const frozen = [pid, ...descendants(pid)];
       for (const p of frozen) signal(p, 'SIGSTOP');
       let thawed = false;
-      return () => {
+      return started(() => {
         if (thawed) return;
         thawed = true;
         for (const p of [...descendants(pid), ...frozen.reverse()]) signal(p, 'SIGCONT');
-      };
+      });
     }
     case 'http-500':
     case 'drop': {
       if (!proxy) throw new Error('no fault proxy');
       proxy.setMode(fault.action);
-      return () => proxy.setMode('pass');
+      return started(() => proxy.setMode('pass'));
     }
   }
 }
