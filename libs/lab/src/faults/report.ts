@@ -58,7 +58,7 @@ export function renderFaultsMarkdown(experiment: FaultsExperiment, results: Faul
     '## How to read this',
     '',
     `- **Load:** ${experiment.load.rate} checkout flows/s (open model: create a cart, add 1–3 items, check out), ${experiment.load.before / 1000} s before each fault and ${experiment.load.after / 1000} s after it. Clients do not retry: what the fault leaves unfinished is for the services' reconcilers.`,
-    '- **First success:** from the fault\'s end (for a kill: the kill) to the end of the first checkout answered 2xx that ended after it.',
+    '- **First success:** from the fault\'s end (for a kill: the kill) to the end of the first checkout started after it that was answered 2xx.',
     '- **Steady state:** from the fault\'s end to the start of the first 2 s window (by request start) from which every window until the end of the load has a failed-request share at most 5 points above the pre-fault share and a median checkout latency at most 2 × the pre-fault median.',
     `- **The books:** after the load, the services' reconcilers get up to ${experiment.settleTimeout / 1000} s to resolve pending orders; then every order created during the load is compared with Stripe's PaymentIntents (\`checkout-lab reconcile\`'s rules).`,
     `- A fault **passes** with all three book counts at 0, no order left pending, first success and steady state within ${limit} s, the killed service restarted, and no other service exiting.`,

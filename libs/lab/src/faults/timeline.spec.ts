@@ -33,7 +33,9 @@ describe('fault timeline', () => {
   });
 
   it('does not count a window of slow checkouts as steady', () => {
-    const samples = steady(0, 20_000, () => 200).concat(steady(20_000, 40_000, () => 200, 500).filter((s) => s.startMs < 26_000), steady(26_000, 40_000, () => 200));
+    // A checkout in flight at the (instant) fault succeeds after it: that is not a recovery.
+    const inFlight: RequestSample = { step: 'checkout', startMs: 19_990, endMs: 20_040, status: 200 };
+    const samples = steady(0, 19_900, () => 200).concat(inFlight, steady(20_000, 40_000, () => 200, 500).filter((s) => s.startMs < 26_000), steady(26_000, 40_000, () => 200));
     const r = recovery(samples, { faultStartMs: 20_000, faultEndMs: 20_000, loadEndMs: 40_000 });
     expect(r.firstSuccessS).toBeCloseTo(0.5, 2);
     expect(r.steadyStateS).toBe(6);

@@ -41,7 +41,7 @@ export interface Recovery {
   /** Before the fault: share of requests that failed (not 2xx), and the median checkout latency. */
   before: { requests: number; errorShare: number; checkoutP50Ms: number | null };
   during: { requests: number; errorShare: number };
-  /** From the fault's end to the end of the first successful checkout that ended after it (null: none did). */
+  /** From the fault's end to the end of the first checkout started after it that was answered 2xx (null: none was). */
   firstSuccessS: number | null;
   /**
    * From the fault's end to the start of the first window from which every window until the end
@@ -81,7 +81,8 @@ export function timeline(samples: readonly RequestSample[], untilMs: number, buc
 /**
  * Recovery from a fault that lasted from `faultStartMs` to `faultEndMs` (equal for an instant
  * fault such as a kill), in a load that ran until `loadEndMs`:
- * - first success: the first checkout answered 2xx that ended at or after the fault's end;
+ * - first success: the first checkout started at or after the fault's end and answered 2xx, at its
+ *   end (one already in flight when a service was killed may still succeed: it proves nothing);
  * - steady state: windows of `rule.windowMs` from the fault's end, by request start; a window is
  *   steady when it has requests, its failed share is at most the pre-fault share plus
  *   `errorShareSlack`, and (with ≥ 3 checkouts) its median checkout latency is at most
@@ -99,7 +100,7 @@ export function recovery(
   const beforeP50 = median(before.filter((s) => s.step === 'checkout' && isSuccess(s)).map((s) => s.endMs - s.startMs));
 
   const firstOk = samples
-    .filter((s) => s.step === 'checkout' && isSuccess(s) && s.endMs >= window.faultEndMs)
+    .filter((s) => s.step === 'checkout' && isSuccess(s) && s.startMs >= window.faultEndMs)
     .reduce<number | null>((min, s) => (min === null || s.endMs < min ? s.endMs : min), null);
 
   const windows: boolean[] = [];
