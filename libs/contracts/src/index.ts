@@ -10,6 +10,9 @@ export {
   billingAddressServiceDefinition,
   isServing,
 } from './grpc';
+export { HealthServer } from './health-server';
+export { CachedCheck, CHECK_CACHE_MS, CHECK_TIMEOUT_MS, probeGrpcHealth } from './readiness';
+export type { CheckResult } from './readiness';
 export { ERROR_METADATA, grpcError, readErrorDetails, isGrpcServiceError } from './errors';
 export type { ErrorDetails, GrpcErrorPayload } from './errors';
 export type { AuthorizeRequest, AuthorizeRequest__Output } from './generated/checkout/payment/v1/AuthorizeRequest';

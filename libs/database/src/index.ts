@@ -5,3 +5,4 @@ export type { DatabaseFailure } from './errors';
 export { withClient } from './client';
 export { createPool } from './pool';
 export type { PoolOptions } from './pool';
+export { probeDatabase } from './probe';

@@ -1,6 +1,6 @@
 import { freePort } from '@checkout-lab/embedded';
 import { startCart, type CartHarness } from './harness';
-import { HealthServer } from './health.server';
+import { HealthServer } from '@checkout-lab/contracts';
 
 describe('cart readiness (GET /readyz)', () => {
   let payment: HealthServer;

@@ -3,7 +3,7 @@ import { freePort } from '@checkout-lab/embedded';
 import { createTestDatabase } from '@checkout-lab/testing';
 import { startPaymentService, type RunningPaymentService } from '../src/bootstrap';
 import { loadConfig } from '../src/config';
-import { HealthServer } from './health.server';
+import { HealthServer } from '@checkout-lab/contracts';
 
 /** payment's grpc.health.v1 answer: SERVING, NOT_SERVING, or the call's error. */
 function check(address: string): Promise<string> {

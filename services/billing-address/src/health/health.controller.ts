@@ -2,7 +2,8 @@ import { Controller } from '@nestjs/common';
 import { GrpcMethod, RpcException } from '@nestjs/microservices';
 import { BillingAddressStore } from '@checkout-lab/billing-store';
 import { GrpcStatus, grpcError, type HealthCheckResponse__Output } from '@checkout-lab/contracts';
-import { CachedCheck, probeStore } from './readiness';
+import { CachedCheck } from '@checkout-lab/contracts';
+import { probeStore } from './readiness';
 
 /** The services this server reports on: the whole server ('') and the billing service. */
 const KNOWN_SERVICES = new Set(['', 'checkout.billing.v1.BillingAddressService']);

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { PeriodicTask } from '@checkout-lab/config';
 import { withSpan } from '@checkout-lab/telemetry';
 import type { Order, OrdersRepository } from '../orders/orders.repository';
 import type { PaymentAuthorizer } from './payment.client';
@@ -28,16 +29,18 @@ const MAX_BATCHES_PER_PASS = 100;
  * decided yet, or payment unreachable → the lease is given back and a later pass asks again.
  */
 export class CheckoutReconciler {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-  private stopped = false;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly orders: OrdersRepository,
     private readonly payment: PaymentAuthorizer,
     private readonly options: CheckoutReconcilerOptions,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.task = new PeriodicTask(() => this.runOnce(), options.intervalMs, (error) =>
+      logger.warn({ err: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'reconcile pass failed'),
+    );
+  }
 
   /** One pass over the idle pending orders; returns how many ended how. */
   runOnce(): Promise<CheckoutReconcileCounts> {
@@ -45,7 +48,7 @@ export class CheckoutReconciler {
       const counts: CheckoutReconcileCounts = { paid: 0, declined: 0, failed: 0, pending: 0, unreachable: 0 };
       // One at a time by default: a claimed lease must not run out while earlier ones are resolved.
       const batchSize = this.options.batchSize ?? 1;
-      for (let batch = 0; batch < MAX_BATCHES_PER_PASS && !this.stopped; batch++) {
+      for (let batch = 0; batch < MAX_BATCHES_PER_PASS && !this.task.stopped; batch++) {
         const claimed = await this.orders.claimIdle(this.options.afterMs, this.options.leaseMs, batchSize);
         for (const order of claimed) counts[await this.settle(order)]++;
         if (claimed.length < batchSize) break;
@@ -92,25 +95,11 @@ export class CheckoutReconciler {
 
   /** A pass now, then one every intervalMs (never two at once); nothing when intervalMs is 0. */
   start(): void {
-    if (this.options.intervalMs === 0) return;
-    const pass = () => {
-      this.running = this.runOnce()
-        .catch((error: unknown) => this.logger.warn({ err: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'reconcile pass failed'))
-        .finally(() => {
-          this.running = undefined;
-          if (!this.stopped) {
-            this.timer = setTimeout(pass, this.options.intervalMs);
-            this.timer.unref();
-          }
-        });
-    };
-    pass();
+    this.task.start();
   }
 
   /** Stops scheduling passes and waits for the one running, if any. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 }

@@ -1,8 +1,9 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { Pool } from 'pg';
+import { CachedCheck, probeGrpcHealth, type CheckResult } from '@checkout-lab/contracts';
+import { probeDatabase } from '@checkout-lab/database';
 import { PaymentTarget } from '../checkout/payment.client';
-import { CachedCheck, probeDatabase, probeGrpcHealth, type CheckResult } from './readiness';
 
 /** A check as /readyz reports it: `slow` still counts as ready. */
 type Check = 'ok' | 'slow' | 'failing';

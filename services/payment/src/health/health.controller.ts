@@ -1,7 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { GrpcMethod } from '@nestjs/microservices';
 import { Pool } from 'pg';
-import { CachedCheck, probeDatabase, probeGrpcHealth, type CheckResult } from './readiness';
+import { CachedCheck, probeGrpcHealth, type CheckResult } from '@checkout-lab/contracts';
+import { probeDatabase } from '@checkout-lab/database';
 
 /**
  * Whether payment can take an authorization: its database answers and billing-address reports

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { PeriodicTask } from '@checkout-lab/config';
 import { withSpan } from '@checkout-lab/telemetry';
 import type { PaymentsRepository } from './payments.repository';
 import type { PaymentsService, Resolution } from './payments.service';
@@ -27,16 +28,18 @@ const MAX_BATCHES_PER_PASS = 100;
  * A crash mid-way leaves at worst a claimed lease, which expires: the next pass picks it up.
  */
 export class PaymentsReconciler {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-  private stopped = false;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly payments: PaymentsRepository,
     private readonly service: PaymentsService,
     private readonly options: PaymentsReconcilerOptions,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.task = new PeriodicTask(() => this.runOnce(), options.intervalMs, (error) =>
+      logger.warn({ err: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'reconcile pass failed'),
+    );
+  }
 
   /** One pass: claims the idle pending payments and resolves each; returns how many ended how. */
   runOnce(): Promise<ReconcileCounts> {
@@ -47,7 +50,7 @@ export class PaymentsReconciler {
       // A payment left pending (Stripe unreachable, a PaymentIntent still processing) stays idle: look at it once per pass.
       const seen: string[] = [];
       let failing = false;
-      for (let batch = 0; batch < MAX_BATCHES_PER_PASS && !this.stopped && !failing; batch++) {
+      for (let batch = 0; batch < MAX_BATCHES_PER_PASS && !this.task.stopped && !failing; batch++) {
         const claimed = await this.payments.claimIdle(this.options.leaseMs + this.options.afterMs, this.options.leaseMs, batchSize, seen);
         for (const leased of claimed) {
           seen.push(leased.payment.id);
@@ -70,25 +73,11 @@ export class PaymentsReconciler {
 
   /** A pass now, then one every intervalMs (never two at once); nothing when intervalMs is 0. */
   start(): void {
-    if (this.options.intervalMs === 0) return;
-    const pass = () => {
-      this.running = this.runOnce()
-        .catch((error: unknown) => this.logger.warn({ err: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'reconcile pass failed'))
-        .finally(() => {
-          this.running = undefined;
-          if (!this.stopped) {
-            this.timer = setTimeout(pass, this.options.intervalMs);
-            this.timer.unref();
-          }
-        });
-    };
-    pass();
+    this.task.start();
   }
 
   /** Stops scheduling passes and waits for the one running, if any. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.task.stop();
   }
 }

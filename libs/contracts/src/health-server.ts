@@ -1,9 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { LOADER_OPTIONS, PROTO_FILES } from '@checkout-lab/contracts';
+import { LOADER_OPTIONS, PROTO_FILES } from './grpc';
 
 /**
- * A stand-in for a dependency's grpc.health.v1 service on a fixed port, that can be stopped and
+ * A stand-in for a dependency's grpc.health.v1 service (for tests) on a fixed port, that can be stopped and
  * started again on it: `serving`, or `hang` (never answers: a slow dependency).
  */
 export class HealthServer {

@@ -1,5 +1,6 @@
-import type { Pool } from 'pg';
-import { GrpcStatus, createHealthClient } from '@checkout-lab/contracts';
+/** Readiness checks the services share: a cached, time-limited check, and the gRPC health probe. */
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { createHealthClient } from './grpc';
 
 /** What one dependency check found. `slow`: it did not answer within the timeout, which is not "down". */
 export type CheckResult = 'ok' | 'slow' | 'down';
@@ -41,22 +42,6 @@ export class CachedCheck {
     clearTimeout(timer);
     if (result === 'slow') this.cached = { result, at: Date.now() };
     return result;
-  }
-}
-
-/**
- * `SELECT 1` on the service's own pool: `down` when the database refuses (connection refused,
- * authentication failed, shutting down); `slow` when it times out (statement or connection
- * timeout), as a busy database still takes work.
- */
-export async function probeDatabase(pool: Pool): Promise<CheckResult> {
-  try {
-    await pool.query('SELECT 1');
-    return 'ok';
-  } catch (error) {
-    const { code, message } = error as { code?: string; message?: string };
-    if (code === '57014' || /timeout/i.test(message ?? '')) return 'slow';
-    return 'down';
   }
 }
 
