@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { PeriodicTask } from '@checkout-lab/config';
 import { withSpan } from '@checkout-lab/telemetry';
 import type { Order, OrdersRepository } from '../orders/orders.repository';
+import { paymentRequestFor } from './checkout.service';
 import type { PaymentAuthorizer } from './payment.client';
 
 export interface CheckoutReconcilerOptions {
@@ -61,14 +62,7 @@ export class CheckoutReconciler {
 
   private async settle(order: Order): Promise<keyof CheckoutReconcileCounts> {
     try {
-      const outcome = await this.payment.resolve({
-        orderId: order.id,
-        userId: order.userId,
-        amountCents: order.amountCents,
-        currency: order.currency,
-        paymentMethod: order.paymentMethod,
-        idempotencyKey: order.idempotencyKey,
-      });
+      const outcome = await this.payment.resolve(paymentRequestFor(order));
       switch (outcome.kind) {
         case 'paid':
           await this.orders.markPaid(order.id, outcome.paymentId);

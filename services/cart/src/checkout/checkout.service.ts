@@ -128,14 +128,7 @@ export class CheckoutService {
       throw new StateError('checkout_in_progress', 'a checkout with this Idempotency-Key is in progress; retry shortly');
     }
     try {
-      const outcome = await this.payment.authorize({
-        orderId: order.id,
-        userId: order.userId,
-        amountCents: order.amountCents,
-        currency: order.currency,
-        paymentMethod: order.paymentMethod,
-        idempotencyKey: order.idempotencyKey,
-      });
+      const outcome = await this.payment.authorize(paymentRequestFor(order));
       switch (outcome.kind) {
         case 'paid':
           await this.orders.markPaid(order.id, outcome.paymentId);
@@ -158,6 +151,18 @@ export class CheckoutService {
       throw error;
     }
   }
+}
+
+/** What payment is asked to authorise (or resolve) for an order: the same fields and key every time. */
+export function paymentRequestFor(order: Order): Parameters<PaymentAuthorizer['authorize']>[0] {
+  return {
+    orderId: order.id,
+    userId: order.userId,
+    amountCents: order.amountCents,
+    currency: order.currency,
+    paymentMethod: order.paymentMethod,
+    idempotencyKey: order.idempotencyKey,
+  };
 }
 
 function refused(order: Order): StateError {
