@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { applyScenarioEnv, checkoutFlow, drawUser, loadScenario, parseDuration, parseLoadSummary, ScenarioError, textSummary, thresholdsPassed } from '../src';
+import { applyExecutionShortcuts, applyScenarioEnv, checkoutFlow, drawUser, loadScenario, parseCount, parseDuration, parseEnvPairs, parseLoadSummary, resolveOptions, ScenarioError, summaryExport, textSummary, thresholdsPassed } from '../src';
 import type { FlowRequestParams, LoadClient } from '../src';
 import { MetricRegistry } from '../src/driver/metrics';
 import { constantStarts, rampingStarts } from '../src/driver/schedule';
@@ -41,6 +41,39 @@ describe('scenario files', () => {
     expect(parseDuration('2h')).toBe(7_200_000);
     expect(parseDuration(1500)).toBe(1500);
     expect(() => parseDuration('ten seconds')).toThrow(/not a duration/);
+  });
+});
+
+describe("k6's CLI habits", () => {
+  const smoke = loadScenario('smoke', {}).options;
+
+  it('--iterations makes one shared-iterations scenario "default" (maxDuration from --duration), keeping the thresholds', () => {
+    const { options } = applyExecutionShortcuts(smoke, { iterations: 10, vus: 2, duration: '1m' });
+    expect(options.scenarios).toEqual({ default: { executor: 'shared-iterations', vus: 2, iterations: 10, maxDuration: '1m' } });
+    expect(options.thresholds).toEqual(smoke.thresholds);
+    expect(applyExecutionShortcuts(smoke, { iterations: 3 }).options.scenarios).toEqual({ default: { executor: 'shared-iterations', vus: 1, iterations: 3 } });
+  });
+
+  it('--duration makes one constant-vus scenario "default"; --vus alone changes nothing (as in k6) and says so', () => {
+    expect(applyExecutionShortcuts(smoke, { duration: '30s', vus: 5 }).options.scenarios).toEqual({ default: { executor: 'constant-vus', vus: 5, duration: '30s' } });
+    expect(applyExecutionShortcuts(smoke, { duration: '30s' }).options.scenarios).toEqual({ default: { executor: 'constant-vus', vus: 1, duration: '30s' } });
+    expect(applyExecutionShortcuts(smoke, { vus: 5 })).toEqual({ options: smoke, ignoredVus: true });
+    expect(applyExecutionShortcuts(smoke, {})).toEqual({ options: smoke, ignoredVus: false });
+  });
+
+  it('refuses what k6 refuses, in one line naming the flag', () => {
+    expect(() => applyExecutionShortcuts(smoke, { iterations: 2, vus: 5 })).toThrow("--iterations (2) can't be less than --vus (5), as in k6");
+    expect(() => applyExecutionShortcuts(smoke, { duration: '0s' })).toThrow('--duration should be more than 0');
+    expect(() => applyExecutionShortcuts(smoke, { duration: 'soon' })).toThrow('--duration: "soon" is not a duration');
+    expect(() => resolveOptions({ scenarios: { s: { executor: 'shared-iterations', vus: 4, iterations: 2 } } }, {})).toThrow("the number of iterations (2) can't be less than the number of VUs (4)");
+    expect(parseCount('--vus', '12')).toBe(12);
+    for (const bad of ['0', '-1', '1.5', 'ten', '']) expect(() => parseCount('--vus', bad)).toThrow(`--vus "${bad}" is not a whole number ≥ 1`);
+  });
+
+  it('-e NAME=value, repeatable; the value may hold "="; NAME alone is "" (as k6)', () => {
+    expect(parseEnvPairs(['RATE=5', 'URL=http://x/?a=b', 'EMPTY', 'RATE=7'])).toEqual({ RATE: '7', URL: 'http://x/?a=b', EMPTY: '' });
+    expect(() => parseEnvPairs(['1X=2'])).toThrow('-e "1X=2": "1X" is not a variable name (use -e NAME=value)');
+    expect(() => parseEnvPairs(['=2'])).toThrow(ScenarioError);
   });
 });
 
@@ -104,6 +137,34 @@ describe('the summary', () => {
     expect(thresholdsPassed(summary)).toBe(true);
     expect(textSummary(summary)).toMatch(/http_req_duration\.+: avg=184\.22ms/);
     expect(() => parseLoadSummary('{"metrics":{}}')).toThrow(/not a k6 handleSummary JSON/);
+  });
+
+  it("writes k6's --summary-export format: values by metric name, a rate's value, thresholds true when failed, checks by name", () => {
+    const summary = parseLoadSummary(readFileSync(path.join(__dirname, 'fixtures', 'k6-summary.json'), 'utf8'));
+    summary.metrics['http_req_failed'] = { type: 'rate', contains: 'default', values: { rate: 0.02, passes: 2, fails: 98 }, thresholds: { 'rate<0.01': { ok: false } } };
+    const exported = JSON.parse(summaryExport(summary)) as { root_group: { checks: Record<string, unknown>; groups: Record<string, unknown> }; metrics: Record<string, Record<string, unknown>> };
+    expect(Object.keys(exported)).toEqual(['root_group', 'metrics']);
+    expect(exported.metrics['http_req_duration{name:checkout}']?.['p(95)']).toBeCloseTo(1733.08, 2);
+    expect(exported.metrics['http_req_failed']).toEqual({ passes: 2, fails: 98, value: 0.02, thresholds: { 'rate<0.01': true } });
+    expect(exported.metrics['checks']).toMatchObject({ value: 0.995, thresholds: { 'rate>0.99': false } });
+    expect(exported.metrics['http_req_waiting']).toHaveProperty('avg');
+    expect(exported.root_group.checks['checkout status 200']).toMatchObject({ passes: 297, fails: 3 });
+    expect(exported.root_group.groups).toEqual({});
+  });
+
+  it("lays the text out like k6's: thresholds by metric with the value judged, checks, HTTP / EXECUTION / NETWORK, the last progress line", () => {
+    const summary = parseLoadSummary(readFileSync(path.join(__dirname, 'fixtures', 'k6-summary.json'), 'utf8'));
+    const text = textSummary(summary);
+    expect(text).toMatch(/ {2}█ THRESHOLDS\n\n {4}checks\n {4}✓ 'rate>0\.99' rate=99\.50%\n/);
+    expect(text).toMatch(/ {4}checks_total\.+: 600 /);
+    expect(text).toMatch(/ {4}✗ checkout status 200\n {6}↳ {2}99% — ✓ 297 \/ ✗ 3\n/);
+    const sections = ['HTTP', 'EXECUTION', 'NETWORK'].map((title) => text.indexOf(`    ${title}\n`));
+    expect(sections.every((i) => i > 0)).toBe(true);
+    expect([...sections].sort((a, b) => a - b)).toEqual(sections);
+    expect(text.slice(sections[0], sections[1])).toMatch(/http_req_blocked\.+: avg=/);
+    expect(text).toMatch(/^running \(1m00\.4s\), 00\/20 VUs, 300 complete and 0 interrupted iterations$/m); // k6 pads the active VUs to the width of the max
+    expect(text).not.toContain('\u001b');
+    expect(textSummary(summary, { colors: true })).toContain('\u001b[32m✓\u001b[0m');
   });
 });
 

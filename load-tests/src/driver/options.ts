@@ -51,6 +51,7 @@ const scenarioSchema = z.discriminatedUnion('executor', [
   z.object({ executor: z.literal('ramping-arrival-rate'), startRate: z.number().nonnegative().optional(), timeUnit: duration.optional(), stages: z.array(stage).min(1), preAllocatedVUs: count, maxVUs: count.optional(), ...common }),
   z.object({ executor: z.literal('constant-vus'), vus: count.optional(), duration, ...common }),
   z.object({ executor: z.literal('ramping-vus'), startVUs: count.optional(), stages: z.array(stage).min(1), gracefulRampDown: duration.optional(), ...common }),
+  z.object({ executor: z.literal('shared-iterations'), vus: count.optional(), iterations: count.optional(), maxDuration: duration.optional(), ...common }),
 ]);
 
 const thresholdSpec = z.union([
@@ -86,13 +87,17 @@ export function resolveOptions(raw: unknown, env: EnvLike, source = 'scenario'):
     if (scenario.exec !== undefined && scenario.exec !== 'default') {
       throw new ScenarioError(`${source}: scenarios.${name}.exec "${scenario.exec}": the driver runs one flow (exec "default")`);
     }
-    for (const key of ['duration', 'startTime', 'gracefulStop', 'timeUnit', 'gracefulRampDown'] as const) {
+    for (const key of ['duration', 'startTime', 'gracefulStop', 'timeUnit', 'gracefulRampDown', 'maxDuration'] as const) {
       const value = (scenario as Record<string, unknown>)[key];
       if (typeof value === 'string' || typeof value === 'number') parseDuration(value, `${source}: scenarios.${name}.${key}`);
     }
     if ('stages' in scenario) scenario.stages.forEach((s, i) => parseDuration(s.duration, `${source}: scenarios.${name}.stages[${i}].duration`));
     if ('maxVUs' in scenario && scenario.maxVUs !== undefined && scenario.maxVUs < scenario.preAllocatedVUs) {
       throw new ScenarioError(`${source}: scenarios.${name}.maxVUs (${scenario.maxVUs}) is below preAllocatedVUs (${scenario.preAllocatedVUs})`);
+    }
+    if (scenario.executor === 'shared-iterations' && (scenario.iterations ?? 1) < (scenario.vus ?? 1)) {
+      // k6's own rule for shared-iterations
+      throw new ScenarioError(`${source}: scenarios.${name}: the number of iterations (${scenario.iterations ?? 1}) can't be less than the number of VUs (${scenario.vus ?? 1})`);
     }
   }
   return parsed.data;
@@ -126,4 +131,62 @@ export function listScenarios(): string[] {
   } catch {
     return [];
   }
+}
+
+/** k6's execution shortcuts, as `k6 run --vus N --duration D --iterations N` gives them. */
+export interface ExecutionShortcuts {
+  vus?: number;
+  duration?: string;
+  iterations?: number;
+}
+
+/** k6's name for the scenario a shortcut makes. */
+export const SHORTCUT_SCENARIO = 'default';
+
+/**
+ * Applies --vus/--duration/--iterations over a scenario file's options the way k6 does
+ * (lib/executor/execution_config_shortcuts.go, and a higher config tier replacing a lower tier's
+ * execution settings entirely): with --iterations the scenarios become one `default`
+ * shared-iterations scenario (vus = --vus or 1, iterations, maxDuration = --duration or k6's
+ * 10m); else with --duration one constant-vus scenario (vus = --vus or 1). --vus alone leaves a
+ * file's scenarios as they are (k6 ignores it then too; `ignoredVus` says so). Thresholds and
+ * every other option are kept.
+ */
+export function applyExecutionShortcuts(options: LoadOptions, shortcuts: ExecutionShortcuts): { options: LoadOptions; ignoredVus: boolean } {
+  const { vus, duration, iterations } = shortcuts;
+  if (duration !== undefined && parseDuration(duration, '--duration') <= 0) {
+    throw new ScenarioError('--duration should be more than 0 (like "30s")');
+  }
+  let scenario: ScenarioConfig;
+  if (iterations !== undefined) {
+    if ((vus ?? 1) > iterations) throw new ScenarioError(`--iterations (${iterations}) can't be less than --vus (${vus ?? 1}), as in k6`);
+    scenario = { executor: 'shared-iterations', vus: vus ?? 1, iterations, ...(duration !== undefined ? { maxDuration: duration } : {}) };
+  } else if (duration !== undefined) {
+    scenario = { executor: 'constant-vus', vus: vus ?? 1, duration };
+  } else {
+    return { options, ignoredVus: vus !== undefined };
+  }
+  return { options: { ...options, scenarios: { [SHORTCUT_SCENARIO]: scenario } }, ignoredVus: false };
+}
+
+/**
+ * k6's `-e NAME=value` (repeatable): the variables for the scenario's ${VAR} placeholders and the
+ * flow, over the process environment (k6 run passes the system environment too). As in k6, the
+ * name must be a valid variable name and `-e NAME` alone sets NAME to "".
+ */
+export function parseEnvPairs(pairs: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    const name = eq === -1 ? pair : pair.slice(0, eq);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new ScenarioError(`-e "${pair}": "${name}" is not a variable name (use -e NAME=value)`);
+    out[name] = eq === -1 ? '' : pair.slice(eq + 1);
+  }
+  return out;
+}
+
+/** A CLI count (--vus, --iterations): a whole number ≥ 1, or one line naming the flag. */
+export function parseCount(flag: string, value: string): number {
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1) throw new ScenarioError(`${flag} "${value}" is not a whole number ≥ 1`);
+  return Number(value);
 }

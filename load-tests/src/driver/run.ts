@@ -8,7 +8,7 @@ import { IntervalHistogramSink, MetricRegistry, type Tags, TrendSink } from './m
 import { type LoadOptions, parseDuration, resolveOptions, type ScenarioConfig } from './options';
 import { constantStarts, plannedIterations, rampingStarts, rampValueAt, type RateStage } from './schedule';
 import { judgeGenerator, VALIDITY_BOUNDS, type GeneratorVerdict } from '@checkout-lab/run-record';
-import { buildSummary, DEFAULT_TREND_STATS, type LoadSummary, type ScenarioState } from './summary';
+import { buildSummary, DEFAULT_TREND_STATS, type LoadSummary, runningLine, type ScenarioState } from './summary';
 import { evaluateThresholds, parseThresholds } from './thresholds';
 import { IterationTracer } from './tracing';
 
@@ -29,11 +29,26 @@ export interface LoadProgress {
   /** iterations/s started over the last progress interval */
   achievedRate: number;
   inFlight: number;
+  /** VUs allocated now (k6's "02/10 VUs": busy of allocated) */
+  vus: number;
+  /** iterations that ran to their end (k6's "complete") */
   iterations: number;
+  /** iterations cut off by gracefulStop or a stop */
+  interrupted: number;
   dropped: number;
   httpReqs: number;
   errorRate: number;
   p95Ms: number;
+}
+
+/**
+ * One progress line: k6's `running (0m05.0s), 02/10 VUs, 120 complete and 0 interrupted
+ * iterations`, then the open model's figures (rate started vs target, drops, failed requests,
+ * http_req_duration p(95) so far). Plain text: the CLI prints it as it is off a terminal.
+ */
+export function formatProgress(p: LoadProgress): string {
+  const target = p.targetRate === null ? '' : ` (target ${p.targetRate.toFixed(1)}/s)`;
+  return `${runningLine(p.elapsedMs, p.inFlight, p.vus, p.iterations, p.interrupted)}; ${p.achievedRate.toFixed(1)}/s${target}, ${p.dropped} dropped, ${(p.errorRate * 100).toFixed(2)}% failed, p(95)=${p.p95Ms.toFixed(1)}ms`;
 }
 
 export interface RunScenarioContext {
@@ -54,6 +69,8 @@ export interface RunScenarioContext {
   scenarioName?: string;
   isStdOutTTY?: boolean;
   isStdErrTTY?: boolean;
+  /** recorded in the summary's options.noColor (k6's --no-color) */
+  noColor?: boolean;
 }
 
 interface Runtime {
@@ -74,6 +91,8 @@ interface Runtime {
   dropped: number;
   targetRate: number | null;
   rateAt: ((t: number) => number) | null;
+  /** when the scenario ended (ms on the run's clock); shared-iterations may end before its maxDuration */
+  endedMs?: number;
 }
 
 /**
@@ -105,6 +124,7 @@ export async function runScenario(rawOptions: LoadOptions | unknown, ctx: RunSce
   let httpReqs = 0;
   let httpErrors = 0;
   let iterationCounter = 0;
+  let interrupted = 0;
   let aborted: string | undefined;
 
   const t0 = performance.now();
@@ -150,21 +170,23 @@ export async function runScenario(rawOptions: LoadOptions | unknown, ctx: RunSce
       },
     });
     const started = performance.now();
-    let interrupted = false;
+    let cutOff = false;
     try {
       await flow(client, { baseUrl, env: rt.env, traceparent: trace.traceparent, random: Math.random });
     } catch (error) {
-      if (error instanceof IterationInterrupted) interrupted = true;
+      if (error instanceof IterationInterrupted) cutOff = true;
       else failure = `iteration threw: ${error instanceof Error ? error.message : String(error)}`;
     } finally {
       rt.inFlight--;
       httpReqs = (registry.sink('http_reqs')?.samples ?? 0);
     }
-    if (!interrupted) {
+    if (!cutOff) {
       registry.add('iterations', 1, tags);
       registry.add('iteration_duration', performance.now() - started, tags);
+    } else {
+      interrupted++;
     }
-    trace.end({ error: interrupted ? 'interrupted' : failure });
+    trace.end({ error: cutOff ? 'interrupted' : failure });
   };
 
   const runArrivalRate = async (rt: Runtime, starts: Generator<number>): Promise<void> => {
@@ -231,11 +253,45 @@ export async function runScenario(rawOptions: LoadOptions | unknown, ctx: RunSce
     await finishScenario(rt, running);
   };
 
-  /** After the scenario's duration: in-flight iterations get gracefulStop to finish, then are interrupted. */
-  const finishScenario = async (rt: Runtime, running: Set<Promise<void>>): Promise<void> => {
+  /** k6's shared-iterations: `vus` VUs take the next of `iterations` until none is left or maxDuration is reached. */
+  const runShared = async (rt: Runtime): Promise<void> => {
+    const config = rt.config;
+    if (config.executor !== 'shared-iterations') return;
+    const total = config.iterations ?? 1;
+    if (!(await sleepUntil(rt.startMs, now, stopAll.signal))) return;
     const endAt = rt.startMs + rt.durationMs;
-    await sleepUntil(endAt, now, stopAll.signal);
-    if (running.size === 0) return;
+    const running = new Set<Promise<void>>();
+    const loop = async (vu: number): Promise<void> => {
+      while (!stopAll.signal.aborted && now() < endAt && rt.started < total) {
+        rt.planned++;
+        rt.started++;
+        rt.peakVUs = Math.max(rt.peakVUs, rt.inFlight + 1);
+        await runIteration(rt, vu);
+      }
+    };
+    for (let vu = 0; vu < rt.maxVUs; vu++) {
+      const p = loop(vu).finally(() => running.delete(p));
+      running.add(p);
+    }
+    await finishScenario(rt, running, true);
+  };
+
+  /** After the scenario's duration: in-flight iterations get gracefulStop to finish, then are interrupted. */
+  const finishScenario = async (rt: Runtime, running: Set<Promise<void>>, endWhenDone = false): Promise<void> => {
+    const endAt = rt.startMs + rt.durationMs;
+    if (endWhenDone) {
+      const idle = new AbortController();
+      const done = Promise.allSettled([...running]).then(() => idle.abort());
+      await sleepUntil(endAt, now, AbortSignal.any([stopAll.signal, idle.signal]));
+      idle.abort();
+      await done;
+    } else {
+      await sleepUntil(endAt, now, stopAll.signal);
+    }
+    if (running.size === 0) {
+      rt.endedMs = now();
+      return;
+    }
     const all = Promise.allSettled([...running]);
     const timer = new AbortController();
     const onStop = (): void => timer.abort();
@@ -245,6 +301,7 @@ export async function runScenario(rawOptions: LoadOptions | unknown, ctx: RunSce
     stopAll.signal.removeEventListener('abort', onStop);
     if (!graceful) rt.abort.abort();
     await all;
+    rt.endedMs = now();
   };
 
   // Live figures and abortOnFail evaluation (k6 evaluates thresholds every 2 s).
@@ -267,7 +324,9 @@ export async function runScenario(rawOptions: LoadOptions | unknown, ctx: RunSce
         targetRate: targets.length === 0 ? null : targets.reduce((n, r) => n + (r.rateAt?.(t - r.startMs) ?? 0), 0),
         achievedRate: ((s - lastStarted) * 1000) / Math.max(1, t - lastTick),
         inFlight: vusBusy,
+        vus: runtimes.reduce((n, r) => n + r.vus, 0),
         iterations: registry.sink('iterations')?.samples ?? 0,
+        interrupted,
         dropped: runtimes.reduce((n, r) => n + r.dropped, 0),
         httpReqs,
         errorRate: httpReqs === 0 ? 0 : httpErrors / httpReqs,
@@ -297,6 +356,8 @@ export async function runScenario(rawOptions: LoadOptions | unknown, ctx: RunSce
           case 'constant-vus':
           case 'ramping-vus':
             return runVus(rt);
+          case 'shared-iterations':
+            return runShared(rt);
         }
       }),
     );
@@ -315,7 +376,8 @@ export async function runScenario(rawOptions: LoadOptions | unknown, ctx: RunSce
   const validity = judgeValidity(registry, bounds);
   const scenarios: Record<string, ScenarioState> = {};
   for (const rt of runtimes) {
-    const seconds = rt.durationMs / 1000;
+    // shared-iterations ends when its iterations are done, usually well before its maxDuration
+    const seconds = (rt.config.executor === 'shared-iterations' && rt.endedMs !== undefined ? rt.endedMs - rt.startMs : rt.durationMs) / 1000;
     scenarios[rt.name] = {
       executor: rt.config.executor,
       durationMs: rt.durationMs,
@@ -339,6 +401,7 @@ export async function runScenario(rawOptions: LoadOptions | unknown, ctx: RunSce
     ...(aborted ? { aborted } : {}),
     isStdOutTTY: ctx.isStdOutTTY ?? false,
     isStdErrTTY: ctx.isStdErrTTY ?? false,
+    noColor: ctx.noColor ?? false,
   });
 }
 
@@ -347,6 +410,12 @@ function defineMetrics(registry: MetricRegistry, eventLoopSink: IntervalHistogra
   registry.define('data_received', 'counter', 'data');
   registry.define('data_sent', 'counter', 'data');
   registry.define('dropped_iterations', 'counter');
+  registry.define('http_req_blocked', 'trend', 'time');
+  registry.define('http_req_connecting', 'trend', 'time');
+  registry.define('http_req_tls_handshaking', 'trend', 'time');
+  registry.define('http_req_sending', 'trend', 'time');
+  registry.define('http_req_waiting', 'trend', 'time');
+  registry.define('http_req_receiving', 'trend', 'time');
   registry.define('http_req_duration', 'trend', 'time');
   registry.define('http_req_failed', 'rate');
   registry.define('http_reqs', 'counter');
@@ -405,6 +474,10 @@ function makeRuntime(name: string, config: ScenarioConfig, env: EnvLike): Runtim
         targetRate: null,
         rateAt: null,
       };
+    }
+    case 'shared-iterations': {
+      const vus = config.vus ?? 1;
+      return { ...base, durationMs: parseDuration(config.maxDuration ?? '10m'), maxVUs: vus, vus, targetRate: null, rateAt: null };
     }
   }
 }
