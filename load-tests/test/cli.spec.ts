@@ -24,17 +24,20 @@ function lab(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: numbe
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
 
-function scenarioFile(name: string, threshold: string): string {
+function scenarioFile(name: string, threshold: string, more: Record<string, string[]> = {}): string {
   const file = path.join(dir, `${name}.json`);
   writeFileSync(
     file,
     JSON.stringify({
       scenarios: { s: { executor: 'constant-arrival-rate', rate: '${RATE:-10}', timeUnit: '1s', duration: '2s', preAllocatedVUs: 5, maxVUs: 10 } },
-      thresholds: { http_req_duration: [threshold], http_req_failed: ['rate<0.01'] },
+      thresholds: { http_req_duration: [threshold], http_req_failed: ['rate<0.01'], ...more },
     }),
   );
   return file;
 }
+
+/** A progress line as k6 prints it, with the driver's figures after the semicolon. */
+const PROGRESS = /^running \((\d+m\d\d\.\ds)\), (\d+)\/(\d+) VUs, (\d+) complete and (\d+) interrupted iterations; /gm;
 
 /** A one-request flow is not what the CLI runs: the CLI runs the checkout flow, so the target mimics cart. */
 function fakeCart(onRequest: (req: http.IncomingMessage) => void = () => undefined): http.Server {
@@ -67,7 +70,7 @@ describe('checkout-lab load', () => {
     const result = await lab(['load', scenarioFile('pass', 'p(95)<2000'), '--base-url', baseUrl, '--out', out]);
     expect(result.stderr).not.toMatch(/at .*\.ts:\d+/); // no stack trace
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/✓ http_req_duration 'p\(95\)<2000'/);
+    expect(result.stdout).toMatch(/ {4}http_req_duration\n {4}✓ 'p\(95\)<2000' p\(95\)=/);
     expect(result.stdout).toMatch(/http_req_duration\.+: avg=/);
     expect(result.stdout).toMatch(/\{ name:checkout \}\.+: avg=/);
     const summary = parseLoadSummary(readFileSync(out, 'utf8'));
@@ -80,7 +83,7 @@ describe('checkout-lab load', () => {
   it('exits 99 when a threshold fails, as k6 does', async () => {
     const result = await lab(['load', scenarioFile('fail', 'p(95)<1'), '--base-url', baseUrl]);
     expect(result.code).toBe(99);
-    expect(result.stdout).toMatch(/✗ http_req_duration 'p\(95\)<1'/);
+    expect(result.stdout).toMatch(/ {4}http_req_duration\n {4}✗ 'p\(95\)<1' p\(95\)=/);
     expect(result.stderr).toMatch(/some thresholds have failed/);
   });
 
@@ -145,5 +148,90 @@ describe('checkout-lab load', () => {
       target.close();
       collector.close();
     }
+  });
+
+  it('takes k6 flags: --vus/--duration make one constant-vus "default" scenario; off a terminal it prints plain progress lines; --summary-export writes k6\'s format', async () => {
+    const exported = path.join(dir, 'export', 'k6-export.json');
+    const file = scenarioFile('flags', 'p(95)<${P95_LIMIT:-2000}', { 'http_req_waiting{name:checkout}': ['p(95)<2000'] });
+    const result = await lab(['load', file, '--base-url', baseUrl, '--vus', '2', '--duration', '6s', '--summary-export', exported]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/against http:\/\/127\.0\.0\.1:\d+: default \(constant-vus\)/);
+    // stdout is a pipe here: a plain line every 5 s, no terminal escapes
+    const progress = [...result.stdout.matchAll(PROGRESS)];
+    expect(progress.length).toBeGreaterThanOrEqual(1);
+    expect(progress[0]?.[1]).toMatch(/^0m0[5-6]\.\ds$/);
+    expect(progress[0]?.[3]).toBe('2');
+    expect(Number(progress[0]?.[4])).toBeGreaterThan(0);
+    expect(result.stdout).not.toContain('\u001b');
+    expect(result.stdout).not.toMatch(/\r/);
+    // the summary ends with k6's last line: 0 active of 2 VUs
+    expect(result.stdout).toMatch(/^running \(0m06\.\ds\), 0\/2 VUs, \d+ complete and 0 interrupted iterations$/m);
+    expect(result.stdout).toMatch(/ {2}default: constant-vus, /);
+    for (const metric of ['http_req_blocked', 'http_req_connecting', 'http_req_tls_handshaking', 'http_req_sending', 'http_req_waiting', 'http_req_receiving']) {
+      expect(result.stdout).toMatch(new RegExp(`${metric}\\.+: avg=`));
+    }
+    const k6 = JSON.parse(readFileSync(exported, 'utf8')) as { root_group: { checks: Record<string, { passes: number; fails: number }> }; metrics: Record<string, Record<string, unknown>> };
+    expect(Object.keys(k6).sort()).toEqual(['metrics', 'root_group']);
+    expect(k6.metrics['http_req_waiting{name:checkout}']).toMatchObject({ thresholds: { 'p(95)<2000': false } }); // false: not failed
+    expect(k6.metrics['http_req_duration']?.['p(95)']).toEqual(expect.any(Number));
+    expect(k6.metrics['http_req_failed']).toMatchObject({ value: 0, passes: 0 });
+    expect(k6.metrics['iterations']?.['count']).toEqual(expect.any(Number));
+    expect(k6.root_group.checks['checkout status 200']?.fails).toBe(0);
+  });
+
+  it('--iterations runs exactly that many (shared-iterations); -e reaches the templating and the flow; --quiet prints no progress', async () => {
+    const baggages = new Set<string>();
+    const target = fakeCart((req) => baggages.add(String(req.headers['baggage'])));
+    target.listen(0, '127.0.0.1');
+    await once(target, 'listening');
+    try {
+      const out = path.join(dir, 'iterations.json');
+      const file = scenarioFile('iterations', 'p(95)<${P95_LIMIT:-2000}');
+      const result = await lab(
+        ['load', file, '--base-url', `http://127.0.0.1:${(target.address() as AddressInfo).port}`, '-i', '7', '--vus', '2', '-e', 'P95_LIMIT=1', '-e', 'RUN_ID=from-e', '--out', out, '--quiet', '--no-color'],
+        { RUN_ID: 'from-env' },
+      );
+      expect(result.code).toBe(99); // -e P95_LIMIT=1 made the threshold p(95)<1
+      expect(result.stdout).toMatch(/✗ 'p\(95\)<1'/);
+      expect([...result.stdout.matchAll(PROGRESS)]).toHaveLength(0);
+      expect(result.stderr).not.toMatch(/against/);
+      expect(baggages).toEqual(new Set(['lab.run_id=from-e,lab.variant=default'])); // -e wins over the process environment
+      const summary = parseLoadSummary(readFileSync(out, 'utf8'));
+      expect(summary.metrics['iterations']?.values['count']).toBe(7);
+      expect(summary.state.scenarios?.['default']).toMatchObject({ executor: 'shared-iterations', startedIterations: 7, maxVUs: 2 });
+      expect(summary.options['noColor']).toBe(true);
+    } finally {
+      target.close();
+    }
+  });
+
+  it('refuses bad flag values with one line naming the flag', async () => {
+    const file = scenarioFile('bad-flags', 'p(95)<2000');
+    const cases: [string[], RegExp][] = [
+      [['--vus', '0'], /--vus "0" is not a whole number ≥ 1/],
+      [['--vus', 'ten'], /--vus "ten" is not a whole number ≥ 1/],
+      [['--iterations', '2.5'], /--iterations "2\.5" is not a whole number ≥ 1/],
+      [['--duration', 'ten seconds'], /--duration: "ten seconds" is not a duration/],
+      [['--duration', '0s'], /--duration should be more than 0/],
+      [['-e', '1X=2'], /-e "1X=2": "1X" is not a variable name/],
+      [['--iterations', '2', '--vus', '5'], /--iterations \(2\) can't be less than --vus \(5\)/],
+    ];
+    for (const [flags, message] of cases) {
+      const result = await lab(['load', file, '--base-url', baseUrl, ...flags]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stdout).toBe('');
+    }
+  });
+
+  it('documents every flag in --help, with examples', async () => {
+    const help = await lab(['load', '--help']);
+    expect(help.code).toBe(0);
+    for (const flag of ['-e, --env <NAME=value>', '-u, --vus <n>', '-d, --duration <d>', '-i, --iterations <n>', '--summary-export <file>', '-q, --quiet', '--no-color', '--out <file>', '--base-url <url>', '--otlp [endpoint]']) {
+      expect(help.stdout).toContain(flag);
+    }
+    expect(help.stdout).toMatch(/Examples/);
+    expect(help.stdout).toMatch(/checkout-lab load smoke --vus 5 --duration 30s/);
   });
 });
