@@ -89,7 +89,7 @@ export class TrendSink extends Sink implements StatSink {
     this.sum += v;
     if (v < this.min) this.min = v;
     if (v > this.max) this.max = v;
-    this.histogram.recordValue(Math.max(1, Math.round(v * 1000)));
+    this.histogram.recordValue(Math.round(v * 1000)); // 0 is a value too (a reused socket connects in 0 ms)
   }
 
   get samples(): number {
