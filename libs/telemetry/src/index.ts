@@ -12,6 +12,7 @@ export {
   setHttpRoute,
 } from './sdk';
 export { serveMetrics, type MetricsServer } from './metrics-server';
+export { createServiceLogger, NestPinoLogger, routeGrpcLogs, type LogLevel, type ServiceLoggerOptions } from './logging';
 export { withSpan, failSpan, businessMetrics, type CheckoutOutcome, type PaymentOutcome } from './business';
 export { startTraceReceiver, type TraceReceiver, type TraceReceiverOptions } from './receiver/otlp-receiver';
 export { readRunSpans, runSpansDir, UNASSIGNED_RUN, SPANS_FILE } from './receiver/span-store';

@@ -5,10 +5,9 @@ import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import type { DestinationStream, Logger } from 'pino';
 import { BillingAddressStore, prepareBillingStore } from '@checkout-lab/billing-store';
 import { LOADER_OPTIONS, PROTO_DIR, PROTO_FILES, PROTO_PACKAGES } from '@checkout-lab/contracts';
-import { serveMetrics, shutdownTelemetry, telemetryEnabled } from '@checkout-lab/telemetry';
+import { createServiceLogger, NestPinoLogger, routeGrpcLogs, serveMetrics, shutdownTelemetry, telemetryEnabled } from '@checkout-lab/telemetry';
 import { AppModule } from './app.module';
 import type { BillingAddressConfig } from './config';
-import { createLogger, NestPinoLogger } from './logger';
 
 export interface RunningBillingAddressService {
   /** host:port the gRPC server listens on. */
@@ -33,7 +32,8 @@ export async function startBillingAddressService(
   config: BillingAddressConfig,
   options: StartOptions = {},
 ): Promise<RunningBillingAddressService> {
-  const logger = options.logger ?? createLogger(config.logLevel, options.logDestination);
+  const logger = options.logger ?? createServiceLogger({ service: 'billing-address', level: config.logLevel, destination: options.logDestination });
+  routeGrpcLogs(logger);
   await prepareBillingStore(config.store);
 
   const { host, port } = config.grpc;

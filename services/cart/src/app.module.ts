@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { Pool } from 'pg';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { createPool } from '@checkout-lab/database';
 import { CartsController } from './carts/carts.controller';
 import { CartsRepository } from './carts/carts.repository';
@@ -38,10 +38,6 @@ export class AppModule {
       ],
     };
   }
-}
-
-export function createLogger(level: CartConfig['logLevel']): Logger {
-  return pino({ level, base: { service: 'cart' } });
 }
 
 /** cart's pool: every statement time-limited; an idle connection the server closes is logged and replaced. */

@@ -4,8 +4,8 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { Pool } from 'pg';
 import { migrate } from '@checkout-lab/database';
-import { setHttpRoute, shutdownTelemetry } from '@checkout-lab/telemetry';
-import { AppModule, createLogger } from './app.module';
+import { createServiceLogger, NestPinoLogger, routeGrpcLogs, setHttpRoute, shutdownTelemetry } from '@checkout-lab/telemetry';
+import { AppModule } from './app.module';
 import { CheckoutReconciler } from './checkout/checkout.reconciler';
 import { GrpcPaymentAuthorizer, PaymentAuthorizer } from './checkout/payment.client';
 import { OrdersRepository } from './orders/orders.repository';
@@ -24,7 +24,8 @@ const MIGRATIONS_DIR = path.resolve(__dirname, '..', 'migrations');
 
 /** Migrates cart's database and serves the public HTTP API. */
 export async function startCartService(config: CartConfig): Promise<RunningCartService> {
-  const logger = createLogger(config.logLevel);
+  const logger = createServiceLogger({ service: 'cart', level: config.logLevel });
+  routeGrpcLogs(logger);
   await migrate({ database: config.database.url, dir: MIGRATIONS_DIR, table: 'cart_migrations' });
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.bodyLimitBytes,
@@ -53,7 +54,7 @@ export async function startCartService(config: CartConfig): Promise<RunningCartS
     done();
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, logger), adapter, {
-    logger: ['error', 'warn'],
+    logger: new NestPinoLogger(logger),
     bodyParser: false,
   });
   app.useGlobalFilters(new HttpErrorFilter(logger, routes));

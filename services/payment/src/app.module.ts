@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { Pool } from 'pg';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { createPool } from '@checkout-lab/database';
 import type { PaymentConfig } from './config';
 import { HealthController, PaymentReadiness } from './health/health.controller';
@@ -39,10 +39,6 @@ export class AppModule {
       ],
     };
   }
-}
-
-export function createLogger(level: PaymentConfig['logLevel']): Logger {
-  return pino({ level, base: { service: 'payment' } });
 }
 
 /** payment's pool: every statement time-limited; an idle connection the server closes is logged and replaced. */

@@ -4,8 +4,8 @@ import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { Pool } from 'pg';
 import { LOADER_OPTIONS, PROTO_FILES, PROTO_PACKAGES } from '@checkout-lab/contracts';
 import { migrate } from '@checkout-lab/database';
-import { serveMetrics, shutdownTelemetry, telemetryEnabled } from '@checkout-lab/telemetry';
-import { AppModule, createLogger } from './app.module';
+import { createServiceLogger, NestPinoLogger, routeGrpcLogs, serveMetrics, shutdownTelemetry, telemetryEnabled } from '@checkout-lab/telemetry';
+import { AppModule } from './app.module';
 import type { PaymentConfig } from './config';
 import { BillingAddressLookup, GrpcBillingAddressLookup } from './payments/billing-address.client';
 import { PaymentsReconciler } from './payments/payments.reconciler';
@@ -21,7 +21,8 @@ const MIGRATIONS_DIR = path.resolve(__dirname, '..', 'migrations');
 
 /** Migrates payment's database and serves PaymentService (and grpc.health.v1) over gRPC. */
 export async function startPaymentService(config: PaymentConfig): Promise<RunningPaymentService> {
-  const logger = createLogger(config.logLevel);
+  const logger = createServiceLogger({ service: 'payment', level: config.logLevel });
+  routeGrpcLogs(logger);
   await migrate({ database: config.database.url, dir: MIGRATIONS_DIR, table: 'payment_migrations' });
   const address = `${config.grpc.host}:${config.grpc.port}`;
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(AppModule.register(config, logger), {
@@ -32,7 +33,7 @@ export async function startPaymentService(config: PaymentConfig): Promise<Runnin
       protoPath: [PROTO_FILES.payment, PROTO_FILES.health],
       loader: LOADER_OPTIONS,
     },
-    logger: ['error', 'warn'],
+    logger: new NestPinoLogger(logger),
   });
   await app.listen();
   // Pending payments nobody finishes (payment killed mid-charge) are resolved against Stripe.
