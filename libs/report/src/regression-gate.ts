@@ -3,9 +3,16 @@ import { formatMs, formatPct, type Report } from './analyse';
 /** Per metric: how much worse (in percent of the baseline) a significant regression may be before the gate fails. */
 export type RegressionThresholds = Record<string, { maxRegressionPct?: number }>;
 
+/**
+ * The exit code of `checkout-lab experiment|report --fail-on-regression` when the gate fails: its own,
+ * so CI tells a regression from a crash (1) or a usage error (2). 3 to 6 are taken (migrate's mismatch,
+ * calibration, faults, reconcile findings).
+ */
+export const REGRESSION_EXIT_CODE = 7;
+
 export interface GateResult {
-  /** 0 when nothing regressed beyond its threshold, 1 otherwise. */
-  exitCode: 0 | 1;
+  /** 0 when nothing regressed beyond its threshold, REGRESSION_EXIT_CODE otherwise. */
+  exitCode: 0 | typeof REGRESSION_EXIT_CODE;
   failures: string[];
 }
 
@@ -30,7 +37,7 @@ export function regressionGate(report: Report, thresholds: RegressionThresholds 
       );
     }
   }
-  return { exitCode: failures.length ? 1 : 0, failures };
+  return { exitCode: failures.length ? REGRESSION_EXIT_CODE : 0, failures };
 }
 
 /** How much worse, in percent of the baseline: the ratio's change for durations, delta / baseline for rates (∞ from 0). */

@@ -29,7 +29,7 @@ export function registerExperiment(program: Command): void {
     .option('--aa', 'A/A check: run the baseline against an identical copy of itself with the same design (false verdicts, smallest detectable change)')
     .option('--seed <n>', 'seed of the run order (shuffled within each round); default: a fresh one, recorded in experiment.json', parseSeed)
     .option('--out <dir>', 'where to write the runs and the report (default: $LAB_DATA_DIR/experiments/<name>-<time>)')
-    .option('--fail-on-regression', 'exit 1 when a comparison regresses significantly beyond the experiment\'s thresholds')
+    .option('--fail-on-regression', 'exit 7 when a comparison regresses significantly beyond the experiment\'s thresholds')
     .option('--jaeger <url>', 'Jaeger UI base URL for links from the exemplar traces')
     .action(async (nameOrFile: string, options: ExperimentOptions) => {
       const settings = loadLabSettings(process.env);
@@ -81,7 +81,8 @@ export function registerExperiment(program: Command): void {
       if (options.failOnRegression) {
         const gate = regressionGate(report, experiment.thresholds as RegressionThresholds);
         for (const failure of gate.failures) process.stderr.write(`regression: ${failure}\n`);
-        process.exitCode = gate.exitCode;
+        // Its own code (7); a failed calibration's 4 stands, and a passing gate leaves it alone.
+        if (gate.exitCode && !process.exitCode) process.exitCode = gate.exitCode;
       }
     });
 }

@@ -19,13 +19,14 @@ export function registerReport(program: Command): void {
     .option('--jaeger <url>', 'Jaeger UI base URL: exemplar traces link to it, and --spans-from jaeger reads from it')
     .addOption(new Option('--spans-from <source>', 'read spans from the run directories or from Jaeger').choices(['files', 'jaeger']).default('files'))
     .option('--baseline <variant>', 'variant to compare the others against (default: the experiment\'s baseline, else the first variant)')
-    .option('--fail-on-regression', 'exit 1 when a comparison regresses significantly beyond the experiment\'s thresholds')
-    .action(async (dirs: string[], options: ReportOptions) => {
+    .option('--fail-on-regression', 'exit 7 when a comparison regresses significantly beyond the experiment\'s thresholds')
+    .action(async (dirs: string[], options: ReportOptions, command: Command) => {
+      // Usage errors: one line, the hint, exit 2 (see bin/checkout-lab.ts).
       if (options.spansFrom === 'jaeger' && !options.jaeger) {
-        throw new Error('--spans-from jaeger needs --jaeger <url> (the Jaeger UI / query base URL, e.g. http://localhost:16686)');
+        command.error('error: --spans-from jaeger needs --jaeger <url> (the Jaeger UI / query base URL, e.g. http://localhost:16686)', { exitCode: 2 });
       }
       if (options.jaeger !== undefined && !/^https?:\/\/[^\s]+$/.test(options.jaeger)) {
-        throw new Error(`--jaeger ${JSON.stringify(options.jaeger)} is not an http(s) URL`);
+        command.error(`error: --jaeger ${JSON.stringify(options.jaeger)} is not an http(s) URL`, { exitCode: 2 });
       }
       const outDir = path.resolve(options.out ?? (dirs[0] as string));
       const readSpans = options.spansFrom === 'jaeger' ? jaegerSpanReader(options.jaeger as string) : otlpFileSpanReader;
@@ -43,7 +44,8 @@ export function registerReport(program: Command): void {
       if (options.failOnRegression) {
         const gate = regressionGate(report, (experiment?.thresholds ?? {}) as RegressionThresholds);
         for (const failure of gate.failures) process.stderr.write(`regression: ${failure}\n`);
-        process.exitCode = gate.exitCode;
+        // Its own code (7); a failed calibration's 4 stands, and a passing gate leaves it alone.
+        if (gate.exitCode && !process.exitCode) process.exitCode = gate.exitCode;
       }
     });
 }
