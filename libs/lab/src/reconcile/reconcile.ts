@@ -185,6 +185,8 @@ async function listPaymentIntents(apiBase: string, secretKey: string, since: Dat
     timeout: 10_000,
     maxNetworkRetries: 1,
     telemetry: false,
+    // The API version this stripe SDK is typed for: an SDK upgrade fails the typecheck here until the version is chosen on purpose.
+    apiVersion: '2026-10-28.endive',
     appInfo: { name: 'checkout-tracing-lab/reconcile' },
   });
   const intents: Stripe.PaymentIntent[] = [];

@@ -69,6 +69,8 @@ export class StripePaymentGateway extends PaymentGateway {
       timeout: options.timeoutMs,
       maxNetworkRetries: options.maxNetworkRetries,
       telemetry: false,
+      // The API version this stripe SDK is typed for: an SDK upgrade fails the typecheck here until the version is chosen on purpose.
+      apiVersion: '2026-10-28.endive',
       appInfo: { name: 'checkout-tracing-lab/payment' },
     });
   }
