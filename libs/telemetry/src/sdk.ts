@@ -1,8 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { SpanKind, metrics, type Histogram } from '@opentelemetry/api';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter as OTLPJsonTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { OTLPTraceExporter as OTLPProtoTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { AwsInstrumentation } from '@opentelemetry/instrumentation-aws-sdk';
 import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
@@ -12,8 +10,9 @@ import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { envDetector, hostDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import { ConsoleSpanExporter, type ReadableSpan, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { createTraceExporter } from './exporters';
 import { CountingBatchSpanProcessor, LabAttributesSpanProcessor, PreciseStartSpanProcessor, SpanBudgetProcessor, type SpanExportStats } from './processors';
 import { loadTelemetrySettings, serviceIdentity, type TelemetrySettings } from './settings';
 
@@ -52,8 +51,8 @@ const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
  *   spans per request duplicate the HTTP server span and the business span.
  * - Housekeeping spans that measured nothing are left out (SpanBudgetProcessor).
  * - W3C trace-context + baggage propagation.
- * - Trace export configured by the standard OTEL_* variables (OTLP http/protobuf by default;
- *   OTEL_TRACES_EXPORTER=console|none), through a counting batch processor.
+ * - Trace export configured by the standard OTEL_* variables (OTLP http/protobuf by default, or
+ *   http/json or grpc; OTEL_TRACES_EXPORTER=console|none), through a counting batch processor.
  * - A Prometheus reader, served by the service on /metrics.
  * Returns false when OTEL_SDK_DISABLED=true. Starting twice is a no-op.
  */
@@ -64,8 +63,29 @@ export function startTelemetry(environment: NodeJS.ProcessEnv = process.env, ent
   const identity = serviceIdentity(entry);
   const serviceName = settings.serviceName ?? identity.name;
 
-  const exporter = traceExporter(settings);
-  const spans = exporter ? new CountingBatchSpanProcessor(exporter, settings.batch) : undefined;
+  // Instrumentations first: they hook module loading as they are constructed, and the gRPC
+  // exporter loads @grpc/grpc-js, which must be patched before anything holds it.
+  const instrumentations = [
+    new HttpInstrumentation({
+      ignoreIncomingRequestHook: (request: IncomingMessage) => UNTRACED_PATHS.has((request.url ?? '').split('?')[0] ?? ''),
+      // The route template a framework matched (see setHttpRoute) names the server span.
+      applyCustomAttributesOnSpan: (span, request) => {
+        const route = (request as RoutedRequest)[HTTP_ROUTE];
+        if (route && 'method' in request && request.method) {
+          span.setAttribute('http.route', route);
+          span.updateName(`${request.method} ${route}`);
+        }
+      },
+      requireParentforOutgoingSpans: true,
+    }),
+    new GrpcInstrumentation({ ignoreGrpcMethods: ['Check', 'Watch'] }),
+    new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false }),
+    new AwsInstrumentation({ suppressInternalInstrumentation: true }),
+    new UndiciInstrumentation({ requireParentforSpans: true }),
+    new PinoInstrumentation({ disableLogSending: true }),
+  ];
+  const exporter = createTraceExporter(settings);
+  const spans = exporter ? new CountingBatchSpanProcessor(exporter.exporter, settings.batch) : undefined;
   const budget = new SpanBudgetProcessor(spans ?? NO_EXPORT);
   const prometheus = new PrometheusExporter({ preventServerStart: true });
   const sdk = new NodeSDK({
@@ -87,25 +107,7 @@ export function startTelemetry(environment: NodeJS.ProcessEnv = process.env, ent
     // Prometheus reserves `_count` for histograms and summaries (promtool rejects the gauge's name).
     views: [{ instrumentName: 'db.client.connection.count', name: 'db.client.connection.usage' }],
     logRecordProcessors: [],
-    instrumentations: [
-      new HttpInstrumentation({
-        ignoreIncomingRequestHook: (request: IncomingMessage) => UNTRACED_PATHS.has((request.url ?? '').split('?')[0] ?? ''),
-        // The route template a framework matched (see setHttpRoute) names the server span.
-        applyCustomAttributesOnSpan: (span, request) => {
-          const route = (request as RoutedRequest)[HTTP_ROUTE];
-          if (route && 'method' in request && request.method) {
-            span.setAttribute('http.route', route);
-            span.updateName(`${request.method} ${route}`);
-          }
-        },
-        requireParentforOutgoingSpans: true,
-      }),
-      new GrpcInstrumentation({ ignoreGrpcMethods: ['Check', 'Watch'] }),
-      new PgInstrumentation({ requireParentSpan: true, enhancedDatabaseReporting: false }),
-      new AwsInstrumentation({ suppressInternalInstrumentation: true }),
-      new UndiciInstrumentation({ requireParentforSpans: true }),
-      new PinoInstrumentation({ disableLogSending: true }),
-    ],
+    instrumentations,
   });
   sdk.start();
   if (spans) {
@@ -164,18 +166,6 @@ const NO_EXPORT: SpanProcessor = {
   forceFlush: () => Promise.resolve(),
   shutdown: () => Promise.resolve(),
 };
-
-/** OTEL_TRACES_EXPORTER: OTLP over HTTP (protobuf or JSON), the console, or nothing. */
-function traceExporter(settings: TelemetrySettings): SpanExporter | undefined {
-  switch (settings.exporter) {
-    case 'none':
-      return undefined;
-    case 'console':
-      return new ConsoleSpanExporter();
-    case 'otlp':
-      return settings.protocol === 'http/json' ? new OTLPJsonTraceExporter() : new OTLPProtoTraceExporter();
-  }
-}
 
 const RPC_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
 

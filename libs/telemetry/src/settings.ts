@@ -33,14 +33,21 @@ export const TELEMETRY_ENV_VARS = [
 /** Span batching sized for the lab's heaviest scenario: a few hundred concurrent checkouts of ~20 spans each. */
 export const BATCH_DEFAULTS = { maxQueueSize: 65_536, maxExportBatchSize: 2_048, scheduledDelayMillis: 500, exportTimeoutMillis: 30_000 };
 
+/** The OTLP transports the specification defines for OTEL_EXPORTER_OTLP_(TRACES_)PROTOCOL. */
+export const OTLP_PROTOCOLS = ['grpc', 'http/protobuf', 'http/json'] as const;
+export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
+
+const otlpProtocol = () => z.enum(OTLP_PROTOCOLS, { error: `must be one of: ${OTLP_PROTOCOLS.join(', ')}` }).optional();
+
 const schema = z
   .object({
     OTEL_SDK_DISABLED: env.boolean(false),
     OTEL_SERVICE_NAME: z.string().min(1).optional(),
     /** `otlp` (default), `console` (spans printed to stdout) or `none` (spans recorded, exported nowhere). */
     OTEL_TRACES_EXPORTER: z.enum(['otlp', 'console', 'none'], { error: 'must be one of: otlp, console, none' }).default('otlp'),
-    OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(['http/protobuf', 'http/json']).optional(),
-    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z.enum(['http/protobuf', 'http/json']).optional(),
+    /** The signal-specific variable wins over the general one; http/protobuf when neither is set. */
+    OTEL_EXPORTER_OTLP_PROTOCOL: otlpProtocol(),
+    OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: otlpProtocol(),
     OTEL_BSP_MAX_QUEUE_SIZE: env.positiveInt(BATCH_DEFAULTS.maxQueueSize),
     OTEL_BSP_MAX_EXPORT_BATCH_SIZE: env.positiveInt(BATCH_DEFAULTS.maxExportBatchSize),
     OTEL_BSP_SCHEDULE_DELAY: env.positiveInt(BATCH_DEFAULTS.scheduledDelayMillis),
