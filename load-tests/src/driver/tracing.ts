@@ -1,6 +1,6 @@
 import { SpanKind, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { resourceFromAttributes } from '@opentelemetry/resources';
+import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { AlwaysOffSampler, AlwaysOnSampler, BasicTracerProvider, BatchSpanProcessor, TraceIdRatioBasedSampler, type Sampler } from '@opentelemetry/sdk-trace-base';
 import { randomBytes } from 'node:crypto';
 import type { EnvLike } from '../scenario-env';
@@ -26,7 +26,8 @@ export interface IterationTrace {
 
 /**
  * The driver as an OpenTelemetry client: one `checkout-flow` span per iteration (service.name
- * `load-driver`), exported over OTLP http/protobuf. Its own small provider, never the global one,
+ * `load-driver` unless OTEL_SERVICE_NAME / OTEL_RESOURCE_ATTRIBUTES say otherwise, see
+ * driverResource), exported over OTLP http/protobuf. Its own small provider, never the global one,
  * so an embedding process's telemetry is left alone. Off, each iteration still gets a random
  * sampled traceparent so the services' spans of one iteration share a trace.
  */
@@ -43,10 +44,7 @@ export class IterationTracer {
     const tracesUrl = env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] || (base ? `${base.replace(/\/+$/, '')}/v1/traces` : undefined);
     if (!tracesUrl || env['OTEL_SDK_DISABLED'] === 'true') return new IterationTracer(undefined, undefined, undefined);
     const provider = new BasicTracerProvider({
-      resource: resourceFromAttributes({
-        'service.name': 'load-driver',
-        'deployment.environment.name': env['DEPLOYMENT_ENVIRONMENT'] || 'lab',
-      }),
+      resource: driverResource(env),
       sampler: samplerFromEnv(env),
       spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl }), { maxQueueSize: 8192, maxExportBatchSize: 512, scheduledDelayMillis: 1000 })],
     });
@@ -77,6 +75,44 @@ export class IterationTracer {
   async shutdown(): Promise<void> {
     await this.provider?.shutdown().catch(() => undefined);
   }
+}
+
+/**
+ * The driver's resource, as the SDK's envDetector builds a service's (which reads process.env
+ * only, and the driver's variables are the scenario's env): `service.name` `load-driver` and
+ * `deployment.environment.name` (DEPLOYMENT_ENVIRONMENT, default `lab`), overridden by
+ * OTEL_RESOURCE_ATTRIBUTES (`key=value,…`, values percent-encoded), and `service.name` by
+ * OTEL_SERVICE_NAME above all. A malformed OTEL_RESOURCE_ATTRIBUTES is an error naming it.
+ */
+export function driverResource(env: EnvLike): Resource {
+  const serviceName = env['OTEL_SERVICE_NAME']?.trim();
+  return resourceFromAttributes({
+    'service.name': 'load-driver',
+    'deployment.environment.name': env['DEPLOYMENT_ENVIRONMENT'] || 'lab',
+    ...parseResourceAttributes(env['OTEL_RESOURCE_ATTRIBUTES'] ?? ''),
+    ...(serviceName ? { 'service.name': serviceName } : {}),
+  });
+}
+
+/** OTEL_RESOURCE_ATTRIBUTES per the SDK configuration spec: comma-separated key=value, values percent-decoded. */
+function parseResourceAttributes(raw: string): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  for (const item of raw.split(',')) {
+    if (item.trim() === '') continue;
+    const eq = item.indexOf('=');
+    const key = eq < 0 ? '' : item.slice(0, eq).trim();
+    let value: string | undefined;
+    try {
+      value = eq < 0 ? undefined : decodeURIComponent(item.slice(eq + 1).trim());
+    } catch {
+      value = undefined;
+    }
+    if (!key || value === undefined) {
+      throw new Error(`OTEL_RESOURCE_ATTRIBUTES=${raw}: each entry must be key=value, the value percent-encoded (${JSON.stringify(item.trim())} is not)`);
+    }
+    attributes[key] = value;
+  }
+  return attributes;
 }
 
 /**
