@@ -1,4 +1,4 @@
-import { SpanStatusCode, TraceFlags, context, propagation, trace, type Context, type HrTime } from '@opentelemetry/api';
+import { SpanStatusCode, TraceFlags, context, trace, type Context, type HrTime } from '@opentelemetry/api';
 import { ExportResultCode, hrTime, suppressTracing, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 
@@ -34,25 +34,21 @@ export class PreciseStartSpanProcessor implements SpanProcessor {
   }
 }
 
-/** Baggage entries copied onto every span as attributes of the same name. */
+/** Baggage entries copied onto every span as attributes of the same name (by @opentelemetry/baggage-span-processor, see sdk.ts). */
 export const LAB_BAGGAGE_KEYS = ['lab.run_id', 'lab.variant'] as const;
+
+/** The baggage-span-processor's key predicate for LAB_BAGGAGE_KEYS. */
+export function isLabBaggageKey(key: string): boolean {
+  return (LAB_BAGGAGE_KEYS as readonly string[]).includes(key);
+}
 
 /** URL-bearing attributes whose query string may carry anything a client sent. */
 const URL_ATTRIBUTES = ['url.full', 'http.url', 'http.target', 'url.original'] as const;
 
-/**
- * Copies the baggage entries `lab.run_id` and `lab.variant` onto every span at start, read from
- * the parent context (so spans started in async continuations get them too), and strips query
- * strings from URL attributes when a span ends.
- */
-export class LabAttributesSpanProcessor implements SpanProcessor {
-  onStart(span: Span, parentContext: Context): void {
-    const baggage = propagation.getBaggage(parentContext);
-    if (!baggage) return;
-    for (const key of LAB_BAGGAGE_KEYS) {
-      const entry = baggage.getEntry(key);
-      if (entry) span.setAttribute(key, entry.value);
-    }
+/** Strips query strings from URL attributes when a span ends (see scrubSpan). */
+export class QueryStringScrubProcessor implements SpanProcessor {
+  onStart(): void {
+    // Nothing to do when a span starts.
   }
 
   onEnd(span: ReadableSpan): void {
@@ -156,6 +152,17 @@ export interface SpanExportStats {
   pending: number;
 }
 
+/** The same counts as the SDK self-observability conventions break them down (see span-export-metrics.ts). */
+export interface SpanExportOutcomes {
+  exported: number;
+  /** Spans refused because the queue was full (`error.type` `queue_full`). */
+  queueFull: number;
+  /** Spans whose export failed, by `error.type`: the error's name (`TimeoutError` when the export timed out), `_OTHER` without one. */
+  failed: ReadonlyMap<string, number>;
+  /** Spans waiting in the queue (not those of an export under way). */
+  queued: number;
+}
+
 /**
  * A batching span processor (the SDK's BatchSpanProcessor semantics: a bounded queue, batches
  * of maxExportBatchSize sent when full or after scheduledDelayMillis, one export at a time) that
@@ -167,15 +174,23 @@ export class CountingBatchSpanProcessor implements SpanProcessor {
   private exporting: Promise<void> | undefined;
   private inFlight = 0;
   private stopped = false;
-  private readonly stats = { exported: 0, dropped: 0 };
+  private exported = 0;
+  private queueFull = 0;
+  private readonly failed = new Map<string, number>();
 
   constructor(
     private readonly exporter: SpanExporter,
-    private readonly options: BatchOptions,
+    readonly options: BatchOptions,
   ) {}
 
   exportStats(): SpanExportStats {
-    return { ...this.stats, pending: this.queue.length + this.inFlight };
+    let failed = 0;
+    for (const count of this.failed.values()) failed += count;
+    return { exported: this.exported, dropped: this.queueFull + failed, pending: this.queue.length + this.inFlight };
+  }
+
+  exportOutcomes(): SpanExportOutcomes {
+    return { exported: this.exported, queueFull: this.queueFull, failed: new Map(this.failed), queued: this.queue.length };
   }
 
   onStart(): void {
@@ -185,7 +200,7 @@ export class CountingBatchSpanProcessor implements SpanProcessor {
   onEnd(span: ReadableSpan): void {
     if (this.stopped || (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0) return;
     if (this.queue.length >= this.options.maxQueueSize) {
-      this.stats.dropped += 1;
+      this.queueFull += 1;
       return;
     }
     this.queue.push(span);
@@ -222,15 +237,18 @@ export class CountingBatchSpanProcessor implements SpanProcessor {
       this.inFlight = batch.length;
       const result = await this.exportBatch(batch);
       this.inFlight = 0;
-      if (result.code === ExportResultCode.SUCCESS) this.stats.exported += batch.length;
-      else this.stats.dropped += batch.length;
+      if (result.code === ExportResultCode.SUCCESS) this.exported += batch.length;
+      else {
+        const errorType = result.error?.name || '_OTHER';
+        this.failed.set(errorType, (this.failed.get(errorType) ?? 0) + batch.length);
+      }
     }
   }
 
   private exportBatch(batch: ReadableSpan[]): Promise<ExportResult> {
     return new Promise((resolve) => {
       const timer = setTimeout(
-        () => resolve({ code: ExportResultCode.FAILED, error: new Error('span export timed out') }),
+        () => resolve({ code: ExportResultCode.FAILED, error: Object.assign(new Error('span export timed out'), { name: 'TimeoutError' }) }),
         this.options.exportTimeoutMillis,
       );
       try {

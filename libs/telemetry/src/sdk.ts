@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { SpanKind, metrics, type Histogram } from '@opentelemetry/api';
+import { metrics } from '@opentelemetry/api';
+import { BaggageSpanProcessor } from '@opentelemetry/baggage-span-processor';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { AwsInstrumentation } from '@opentelemetry/instrumentation-aws-sdk';
@@ -10,11 +11,20 @@ import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { envDetector, hostDetector, processDetector, resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
-import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { ATTR_DEPLOYMENT_ENVIRONMENT_NAME, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { createTraceExporter } from './exporters';
-import { CountingBatchSpanProcessor, LabAttributesSpanProcessor, PreciseStartSpanProcessor, SpanBudgetProcessor, type SpanExportStats } from './processors';
+import {
+  CountingBatchSpanProcessor,
+  PreciseStartSpanProcessor,
+  QueryStringScrubProcessor,
+  SpanBudgetProcessor,
+  isLabBaggageKey,
+  type SpanExportStats,
+} from './processors';
+import { RpcMetricsSpanProcessor } from './rpc-metrics';
 import { loadTelemetrySettings, serviceIdentity, type TelemetrySettings } from './settings';
+import { registerSpanExportMetrics } from './span-export-metrics';
 
 interface TelemetryState {
   sdk: NodeSDK;
@@ -53,6 +63,7 @@ const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
  * - W3C trace-context + baggage propagation.
  * - Trace export configured by the standard OTEL_* variables (OTLP http/protobuf by default, or
  *   http/json or grpc; OTEL_TRACES_EXPORTER=console|none), through a counting batch processor.
+ * - The baggage entries lab.run_id / lab.variant copied onto every span (BaggageSpanProcessor).
  * - A Prometheus reader, served by the service on /metrics.
  * Returns false when OTEL_SDK_DISABLED=true. Starting twice is a no-op.
  */
@@ -92,7 +103,7 @@ export function startTelemetry(environment: NodeJS.ProcessEnv = process.env, ent
     resource: resourceFromAttributes({
       [ATTR_SERVICE_NAME]: serviceName,
       [ATTR_SERVICE_VERSION]: identity.version,
-      'deployment.environment.name': settings.deploymentEnvironment,
+      [ATTR_DEPLOYMENT_ENVIRONMENT_NAME]: settings.deploymentEnvironment,
       ...(serviceName === 'billing-address'
         ? {
             'billing.store': settings.billing.store,
@@ -102,23 +113,23 @@ export function startTelemetry(environment: NodeJS.ProcessEnv = process.env, ent
     }),
     resourceDetectors: [envDetector, processDetector, hostDetector],
     textMapPropagator: new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
-    spanProcessors: [new PreciseStartSpanProcessor(), new LabAttributesSpanProcessor(), new RpcMetricsSpanProcessor(), budget],
+    spanProcessors: [
+      new PreciseStartSpanProcessor(),
+      new BaggageSpanProcessor(isLabBaggageKey),
+      new QueryStringScrubProcessor(),
+      new RpcMetricsSpanProcessor(),
+      budget,
+    ],
     metricReaders: [prometheus],
-    // Prometheus reserves `_count` for histograms and summaries (promtool rejects the gauge's name).
-    views: [{ instrumentName: 'db.client.connection.count', name: 'db.client.connection.usage' }],
+    // No views: the pg instrumentation's db.client.connection.count (db.client.connection.state,
+    // db.client.connection.pool.name) keeps its semantic-conventions name, served as the gauge
+    // db_client_connection_count. promtool's linter wants `_count` only on histograms and
+    // summaries and says so about this one metric; the name is the conventions', not ours.
     logRecordProcessors: [],
     instrumentations,
   });
   sdk.start();
-  if (spans) {
-    const meter = metrics.getMeter('checkout-lab');
-    meter
-      .createObservableCounter('otel.spans.exported', { description: 'Spans the trace exporter delivered' })
-      .addCallback((result) => result.observe(spans.exportStats().exported));
-    meter
-      .createObservableCounter('otel.spans.dropped', { description: 'Spans lost: batch queue overflow or failed exports' })
-      .addCallback((result) => result.observe(spans.exportStats().dropped));
-  }
+  if (spans && exporter) registerSpanExportMetrics(metrics.getMeter('checkout-lab'), spans, exporter.componentType);
   holder[STATE] = { sdk, spans, prometheus, serializer: new PrometheusSerializer(), settings, serviceName };
   return true;
 }
@@ -166,51 +177,3 @@ const NO_EXPORT: SpanProcessor = {
   forceFlush: () => Promise.resolve(),
   shutdown: () => Promise.resolve(),
 };
-
-const RPC_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
-
-/**
- * The gRPC instrumentation records no metrics; this derives the RPC duration histograms
- * (rpc.server.call.duration, rpc.client.call.duration, seconds) from its spans.
- */
-class RpcMetricsSpanProcessor implements SpanProcessor {
-  private histograms: { server: Histogram; client: Histogram } | undefined;
-
-  onStart(): void {
-    // Nothing to do when a span starts.
-  }
-
-  onEnd(span: ReadableSpan): void {
-    const { attributes } = span;
-    if (attributes['rpc.system'] !== 'grpc') return;
-    this.histograms ??= {
-      server: metrics.getMeter('checkout-lab').createHistogram('rpc.server.call.duration', {
-        unit: 's',
-        description: 'Duration of gRPC calls served',
-        advice: { explicitBucketBoundaries: RPC_BUCKETS },
-      }),
-      client: metrics.getMeter('checkout-lab').createHistogram('rpc.client.call.duration', {
-        unit: 's',
-        description: 'Duration of gRPC calls made',
-        advice: { explicitBucketBoundaries: RPC_BUCKETS },
-      }),
-    };
-    const seconds = span.duration[0] + span.duration[1] / 1e9;
-    const labels = {
-      'rpc.system': 'grpc',
-      'rpc.service': String(attributes['rpc.service'] ?? ''),
-      'rpc.method': String(attributes['rpc.method'] ?? ''),
-      'rpc.grpc.status_code': Number(attributes['rpc.grpc.status_code'] ?? -1),
-    };
-    if (span.kind === SpanKind.SERVER) this.histograms.server.record(seconds, labels);
-    else if (span.kind === SpanKind.CLIENT) this.histograms.client.record(seconds, labels);
-  }
-
-  forceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-}
