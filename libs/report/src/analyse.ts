@@ -283,8 +283,19 @@ export interface Report {
 /**
  * The span attributes the analysis reads (below: the checkout span's outcome, NestJS's handler
  * marker, HTTP and gRPC status codes). The file reader keeps only these: add any new one here.
+ * gRPC's status comes under three names, depending on the instrumentation's conventions:
+ * `rpc.status_code` (current: the name, `DEADLINE_EXCEEDED`), `rpc.response.status_code` (an
+ * interim name, the same values) and `rpc.grpc.status_code` (deprecated: the number, 4).
  */
-export const ANALYSED_ATTRIBUTES = ['nestjs.type', 'checkout.outcome', 'http.response.status_code', 'http.status_code', 'rpc.grpc.status_code'] as const;
+export const ANALYSED_ATTRIBUTES = [
+  'nestjs.type',
+  'checkout.outcome',
+  'http.response.status_code',
+  'http.status_code',
+  'rpc.status_code',
+  'rpc.response.status_code',
+  'rpc.grpc.status_code',
+] as const;
 
 const STEP_METRIC = /^http_req_duration\{name:([^}]+)\}$/;
 const CURVE_PERCENTILES = [1, 5, 10, 25, 50, 75, 90, 95, 99, 99.9];
@@ -1070,8 +1081,8 @@ export function isTimeout(span: FlatSpan): boolean {
   if (span.attributes['checkout.outcome'] === 'timeout') return true;
   if (httpStatus(span) === 504) return true;
   if (span.status !== 'error') return false;
-  const grpc = span.attributes['rpc.grpc.status_code'];
-  return grpc === 4 || grpc === '4' || /DEADLINE_EXCEEDED|deadline exceeded/i.test(span.statusMessage ?? '');
+  const grpc = span.attributes['rpc.status_code'] ?? span.attributes['rpc.response.status_code'] ?? span.attributes['rpc.grpc.status_code'];
+  return grpc === 4 || grpc === '4' || grpc === 'DEADLINE_EXCEEDED' || /DEADLINE_EXCEEDED|deadline exceeded/i.test(span.statusMessage ?? '');
 }
 
 function stringAttr(v: AttributeValue | undefined): string | undefined {
