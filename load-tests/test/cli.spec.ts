@@ -87,14 +87,14 @@ describe('checkout-lab load', () => {
     expect(result.stderr).toMatch(/some thresholds have failed/);
   });
 
-  it('refuses an unknown scenario, bad JSON and an unreachable target with one clear line', async () => {
+  it('refuses an unknown scenario and bad JSON (exit 2) and an unreachable target (exit 1) with one clear line', async () => {
     const unknown = await lab(['load', 'no-such-scenario', '--base-url', baseUrl]);
-    expect(unknown.code).toBe(1);
+    expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown scenario "no-such-scenario" \(known: baseline, breakpoint, peak, smoke, soak/);
     const badFile = path.join(dir, 'bad.json');
     writeFileSync(badFile, '{"scenarios": ');
     const bad = await lab(['load', badFile, '--base-url', baseUrl]);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/bad\.json is not valid JSON/);
     const port = await freePort();
     const down = await lab(['load', 'smoke'], { BASE_URL: `http://127.0.0.1:${port}` });
@@ -218,7 +218,7 @@ describe('checkout-lab load', () => {
     ];
     for (const [flags, message] of cases) {
       const result = await lab(['load', file, '--base-url', baseUrl, ...flags]);
-      expect(result.code).toBe(1);
+      expect(result.code).toBe(2);
       expect(result.stderr).toMatch(message);
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
       expect(result.stdout).toBe('');

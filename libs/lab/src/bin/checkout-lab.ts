@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '@checkout-lab/config';
+import { ScenarioError } from '@checkout-lab/load-tests';
 import { registerLoad } from '../commands/load';
 import { registerReconcile } from '../commands/reconcile';
 import { registerReport } from '../commands/report';
@@ -101,6 +102,11 @@ async function main(): Promise<void> {
     if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    // A scenario that does not exist or does not parse, or a bad load flag: a usage/config error too.
+    if (error instanceof ScenarioError) {
+      process.stderr.write(`checkout-lab: ${error.message}\n`);
       process.exit(2);
     }
     process.stderr.write(`checkout-lab: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -32,14 +32,15 @@ export function registerReconcile(program: Command): void {
     .addOption(new Option('--stripe-secret-key <key>', 'the Stripe secret key').env('STRIPE_SECRET_KEY').default(DOUBLE_SECRET_KEY, 'the double\'s key'))
     .option('--since <time>', 'only orders and PaymentIntents created at or after this ISO 8601 time')
     .option('--json', 'print the result as JSON')
-    .action(async (options: ReconcileCommandOptions) => {
+    .action(async (options: ReconcileCommandOptions, command: Command) => {
       const settings = loadLabSettings(process.env);
       const shared = options.databaseUrl ?? settings.external.databaseUrl;
       const embedded = (database: string) => `postgres://lab:lab@127.0.0.1:${settings.ports.appPostgres}/${database}`;
       let since: Date | undefined;
       if (options.since !== undefined) {
         since = new Date(options.since);
-        if (Number.isNaN(since.getTime())) throw new Error(`--since ${JSON.stringify(options.since)} is not an ISO 8601 time`);
+        // Usage errors: one line, the hint, exit 2 (see bin/checkout-lab.ts).
+        if (Number.isNaN(since.getTime())) command.error(`error: --since ${JSON.stringify(options.since)} is not an ISO 8601 time`, { exitCode: 2 });
       }
       const result = await reconcile({
         cartDatabaseUrl: options.cartDatabaseUrl ?? shared ?? embedded('cart'),
