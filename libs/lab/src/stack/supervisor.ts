@@ -79,8 +79,9 @@ export class Supervisor {
     this.record({ service: name, kind: 'exited', code: exit.code, signal: exit.signal, ...(exit.pid !== undefined ? { pid: exit.pid } : {}) });
     const how = exit.signal ? `signal ${exit.signal}` : `code ${String(exit.code)}`;
     const tail = exit.tail.length ? `; last output:\n${exit.tail.slice(-5).map((line) => `    | ${line.length > 200 ? `${line.slice(0, 200)} …` : line}`).join('\n')}` : '; it printed nothing';
-    this.options.say(`${name} (pid ${exit.pid ?? '?'}) exited unexpectedly with ${how}${tail}`);
+    // stack.json first: whoever reads the line can trust the file.
     this.options.onChange();
+    this.options.say(`${name} (pid ${exit.pid ?? '?'}) exited unexpectedly with ${how}${tail}`);
     const state = this.watched.get(service);
     if (!state || state.cancelled || !this.options.restart) return;
     if (exit.upMs >= (this.options.resetAfterMs ?? 60_000)) state.attempts = 0;
@@ -107,8 +108,8 @@ export class Supervisor {
       // It exited (or hung) during start-up: that is another exit, and another try later.
       const failed = service.unexpectedExit;
       this.record({ service: name, kind: 'exited', ...(failed ? { code: failed.code, signal: failed.signal } : {}) });
+        this.options.onChange();
       this.options.say(`${name} could not be restarted: ${(error as Error).message}`);
-      this.options.onChange();
       this.schedule(service, state);
       return;
     }
@@ -118,8 +119,8 @@ export class Supervisor {
       return;
     }
     this.record({ service: name, kind: 'restarted', ...(service.pid !== undefined ? { pid: service.pid } : {}) });
-    this.options.say(`${name} restarted (pid ${service.pid ?? '?'}) and ready`);
     this.options.onChange();
+    this.options.say(`${name} restarted (pid ${service.pid ?? '?'}) and ready`);
   }
 
   private record(event: Omit<ServiceEvent, 'at'>): void {
