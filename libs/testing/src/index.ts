@@ -1,1 +1,3 @@
 export { createTestDatabase, testDynamoEndpoint } from './database';
+export { LOG_TIME, serviceLogLines, spawnService } from './service-logs';
+export type { SpawnedService } from './service-logs';

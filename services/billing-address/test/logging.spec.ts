@@ -1,46 +1,7 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import * as path from 'node:path';
 import { createBillingAddressClient, GrpcStatus, isServing, Metadata } from '@checkout-lab/contracts';
 import { freePort, waitUntil } from '@checkout-lab/embedded';
-import { createTestDatabase } from '@checkout-lab/testing';
-
-const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-/** billing-address in its own process, as `checkout-lab up` starts it: the telemetry preload first, output captured. */
-function spawnService(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', '-r', path.join(REPO_ROOT, 'libs/telemetry/src/preload.ts'), path.join(REPO_ROOT, 'services/billing-address/src/main.ts')], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env['PATH'], SWC_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.base.json'), OTEL_TRACES_EXPORTER: 'none', LOG_LEVEL: 'debug', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output = { stdout: '', stderr: '' };
-  child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
-  // 'close': the process has exited and its output has been read to the end.
-  const exited = new Promise<number | null>((resolve) => child.once('close', (code: number | null) => resolve(code)));
-  return { child, output, exited };
-}
-
-/** Every line of `stdout`, parsed: each one JSON object with the fields every service's lines have. */
-function expectJsonLines(stdout: string): Record<string, unknown>[] {
-  const records = stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      try {
-        return JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        throw new Error(`not a JSON line: ${line}`);
-      }
-    });
-  expect(records.length).toBeGreaterThan(0);
-  for (const record of records) {
-    expect(record).toEqual(expect.objectContaining({ level: expect.any(Number), time: expect.stringMatching(ISO_8601), service: 'billing-address', msg: expect.any(String) }));
-  }
-  return records;
-}
+import { createTestDatabase, serviceLogLines, spawnService, type SpawnedService } from '@checkout-lab/testing';
 
 /**
  * Every line billing-address writes is one JSON object with the fields all three services share,
@@ -48,14 +9,14 @@ function expectJsonLines(stdout: string): Record<string, unknown>[] {
  */
 describe('billing-address logs', () => {
   const traceId = randomBytes(16).toString('hex');
-  let service: ReturnType<typeof spawnService>;
+  let service: SpawnedService;
   let exitCode: number | null;
   let second: { stdout: string; stderr: string; code: number | null };
 
   beforeAll(async () => {
     const [port, metricsPort, otherMetricsPort] = [await freePort(), await freePort(), await freePort()];
     const env = { BILLING_DATABASE_URL: await createTestDatabase('billing_logging'), BILLING_GRPC_PORT: String(port) };
-    service = spawnService({ ...env, BILLING_METRICS_PORT: String(metricsPort) });
+    service = spawnService('services/billing-address/src/main.ts', { ...env, BILLING_METRICS_PORT: String(metricsPort) });
     try {
       const target = `127.0.0.1:${port}`;
       await waitUntil('billing-address', () => isServing(target), 60_000).catch((error: Error) => {
@@ -71,7 +32,7 @@ describe('billing-address logs', () => {
       expect(code).toBe(GrpcStatus.NOT_FOUND);
       client.close();
       // A second one on the same port fails to bind: grpc-js says so, then the process exits 1.
-      const other = spawnService({ ...env, BILLING_METRICS_PORT: String(otherMetricsPort) });
+      const other = spawnService('services/billing-address/src/main.ts', { ...env, BILLING_METRICS_PORT: String(otherMetricsPort) });
       const otherCode = await other.exited;
       second = { ...other.output, code: otherCode };
     } finally {
@@ -83,24 +44,24 @@ describe('billing-address logs', () => {
   it('writes only JSON lines, each with level, an ISO-8601 time, service and msg; nothing on stderr', () => {
     expect(exitCode).toBe(0);
     expect(service.output.stderr).toBe('');
-    expectJsonLines(service.output.stdout);
+    serviceLogLines(service.output.stdout, 'billing-address');
   });
 
   it("routes Nest's own messages through the same logger", () => {
-    expect(expectJsonLines(service.output.stdout)).toContainEqual(
+    expect(serviceLogLines(service.output.stdout, 'billing-address')).toContainEqual(
       expect.objectContaining({ context: 'NestMicroservice', msg: 'Nest microservice successfully started', level: 20 }),
     );
   });
 
   it('puts the trace id of the call on the lines logged inside it', () => {
-    expect(expectJsonLines(service.output.stdout).filter((r) => r['trace_id'] === traceId)).toContainEqual(
+    expect(serviceLogLines(service.output.stdout, 'billing-address').filter((r) => r['trace_id'] === traceId)).toContainEqual(
       expect.objectContaining({ msg: 'billing request rejected', code: 'NOT_FOUND', span_id: expect.stringMatching(/^[0-9a-f]{16}$/) }),
     );
   });
 
   it("logs grpc-js's failed bind as JSON too; stderr has only the one-line reason of the exit", () => {
     expect(second.code).toBe(1);
-    expect(expectJsonLines(second.stdout)).toContainEqual(expect.objectContaining({ context: 'grpc-js', level: 50, msg: expect.stringMatching(/^No address added/) }));
+    expect(serviceLogLines(second.stdout, 'billing-address')).toContainEqual(expect.objectContaining({ context: 'grpc-js', level: 50, msg: expect.stringMatching(/^No address added/) }));
     expect(second.stderr).toMatch(/^billing-address: failed to start: [^\n]*\n$/);
   });
 });

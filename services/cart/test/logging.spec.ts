@@ -1,46 +1,7 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import * as path from 'node:path';
 import { freePort, waitUntil } from '@checkout-lab/embedded';
-import { createTestDatabase } from '@checkout-lab/testing';
+import { createTestDatabase, serviceLogLines, spawnService, type SpawnedService } from '@checkout-lab/testing';
 import { FakePaymentServer } from './fake-payment.server';
-
-const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-/** cart in its own process, as `checkout-lab up` starts it: the telemetry preload first, output captured. */
-function spawnService(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', '-r', path.join(REPO_ROOT, 'libs/telemetry/src/preload.ts'), path.join(REPO_ROOT, 'services/cart/src/main.ts')], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env['PATH'], SWC_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.base.json'), OTEL_TRACES_EXPORTER: 'none', LOG_LEVEL: 'debug', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output = { stdout: '', stderr: '' };
-  child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
-  // 'close': the process has exited and its output has been read to the end.
-  const exited = new Promise<number | null>((resolve) => child.once('close', (code: number | null) => resolve(code)));
-  return { child, output, exited };
-}
-
-/** Every line of `stdout`, parsed: each one JSON object with the fields every service's lines have. */
-function expectJsonLines(stdout: string): Record<string, unknown>[] {
-  const records = stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      try {
-        return JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        throw new Error(`not a JSON line: ${line}`);
-      }
-    });
-  expect(records.length).toBeGreaterThan(0);
-  for (const record of records) {
-    expect(record).toEqual(expect.objectContaining({ level: expect.any(Number), time: expect.stringMatching(ISO_8601), service: 'cart', msg: expect.any(String) }));
-  }
-  return records;
-}
 
 /**
  * Every line cart writes is one JSON object with the fields all three services share, Nest's own
@@ -48,14 +9,14 @@ function expectJsonLines(stdout: string): Record<string, unknown>[] {
  */
 describe('cart logs', () => {
   const traceId = randomBytes(16).toString('hex');
-  let service: ReturnType<typeof spawnService>;
+  let service: SpawnedService;
   let exitCode: number | null;
 
   beforeAll(async () => {
     const payment = new FakePaymentServer();
     const target = await payment.start();
     const port = await freePort();
-    service = spawnService({
+    service = spawnService('services/cart/src/main.ts', {
       DATABASE_URL: await createTestDatabase('cart_logging'),
       CART_HTTP_PORT: String(port),
       PAYMENT_GRPC_TARGET: target,
@@ -85,17 +46,17 @@ describe('cart logs', () => {
   it('writes only JSON lines, each with level, an ISO-8601 time, service and msg; nothing on stderr', () => {
     expect(exitCode).toBe(0);
     expect(service.output.stderr).toBe('');
-    expectJsonLines(service.output.stdout);
+    serviceLogLines(service.output.stdout, 'cart');
   });
 
   it("routes Nest's own messages through the same logger", () => {
-    expect(expectJsonLines(service.output.stdout)).toContainEqual(
+    expect(serviceLogLines(service.output.stdout, 'cart')).toContainEqual(
       expect.objectContaining({ context: 'NestApplication', msg: 'Nest application successfully started', level: 20 }),
     );
   });
 
   it('puts the trace id of the request on the lines logged inside it', () => {
-    expect(expectJsonLines(service.output.stdout).filter((r) => r['trace_id'] === traceId)).toEqual(
+    expect(serviceLogLines(service.output.stdout, 'cart').filter((r) => r['trace_id'] === traceId)).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ msg: 'order paid', span_id: expect.stringMatching(/^[0-9a-f]{16}$/) }),
         expect.objectContaining({ msg: 'request', route: '/carts/:cartId/checkout', status: 200 }),

@@ -1,48 +1,9 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import * as path from 'node:path';
 import { createPaymentClient, Metadata } from '@checkout-lab/contracts';
 import { freePort, waitUntil } from '@checkout-lab/embedded';
 import { startStripeDouble } from '@checkout-lab/stripe-double';
-import { createTestDatabase } from '@checkout-lab/testing';
+import { createTestDatabase, serviceLogLines, spawnService, type SpawnedService } from '@checkout-lab/testing';
 import { FakeBillingServer, address } from './fake-billing.server';
-
-const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-/** payment in its own process, as `checkout-lab up` starts it: the telemetry preload first, output captured. */
-function spawnService(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', '-r', path.join(REPO_ROOT, 'libs/telemetry/src/preload.ts'), path.join(REPO_ROOT, 'services/payment/src/main.ts')], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env['PATH'], SWC_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.base.json'), OTEL_TRACES_EXPORTER: 'none', LOG_LEVEL: 'debug', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const output = { stdout: '', stderr: '' };
-  child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
-  // 'close': the process has exited and its output has been read to the end.
-  const exited = new Promise<number | null>((resolve) => child.once('close', (code: number | null) => resolve(code)));
-  return { child, output, exited };
-}
-
-/** Every line of `stdout`, parsed: each one JSON object with the fields every service's lines have. */
-function expectJsonLines(stdout: string): Record<string, unknown>[] {
-  const records = stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      try {
-        return JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        throw new Error(`not a JSON line: ${line}`);
-      }
-    });
-  expect(records.length).toBeGreaterThan(0);
-  for (const record of records) {
-    expect(record).toEqual(expect.objectContaining({ level: expect.any(Number), time: expect.stringMatching(ISO_8601), service: 'payment', msg: expect.any(String) }));
-  }
-  return records;
-}
 
 /**
  * Every line payment writes is one JSON object with the fields all three services share, Nest's own
@@ -50,7 +11,7 @@ function expectJsonLines(stdout: string): Record<string, unknown>[] {
  */
 describe('payment logs', () => {
   const traceId = randomBytes(16).toString('hex');
-  let service: ReturnType<typeof spawnService>;
+  let service: SpawnedService;
   let exitCode: number | null;
 
   beforeAll(async () => {
@@ -59,7 +20,7 @@ describe('payment logs', () => {
     billing.addresses.set('user-1', address('user-1'));
     const billingTarget = await billing.start();
     const [port, metricsPort] = [await freePort(), await freePort()];
-    service = spawnService({
+    service = spawnService('services/payment/src/main.ts', {
       DATABASE_URL: await createTestDatabase('payment_logging'),
       PAYMENT_GRPC_PORT: String(port),
       PAYMENT_METRICS_PORT: String(metricsPort),
@@ -92,17 +53,17 @@ describe('payment logs', () => {
   it('writes only JSON lines, each with level, an ISO-8601 time, service and msg; nothing on stderr', () => {
     expect(exitCode).toBe(0);
     expect(service.output.stderr).toBe('');
-    expectJsonLines(service.output.stdout);
+    serviceLogLines(service.output.stdout, 'payment');
   });
 
   it("routes Nest's own messages through the same logger", () => {
-    expect(expectJsonLines(service.output.stdout)).toContainEqual(
+    expect(serviceLogLines(service.output.stdout, 'payment')).toContainEqual(
       expect.objectContaining({ context: 'NestMicroservice', msg: 'Nest microservice successfully started', level: 20 }),
     );
   });
 
   it('puts the trace id of the call on the lines logged inside it', () => {
-    expect(expectJsonLines(service.output.stdout).filter((r) => r['trace_id'] === traceId)).toContainEqual(
+    expect(serviceLogLines(service.output.stdout, 'payment').filter((r) => r['trace_id'] === traceId)).toContainEqual(
       expect.objectContaining({ msg: 'payment succeeded', span_id: expect.stringMatching(/^[0-9a-f]{16}$/) }),
     );
   });
