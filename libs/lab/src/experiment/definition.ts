@@ -21,7 +21,8 @@ export class ExperimentDefinitionError extends Error {
 }
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
-const durationMs = z
+/** "500ms", "30s", "2m", "1h" → milliseconds (shared by every kind of definition). */
+export const durationMs = z
   .string()
   .regex(DURATION, 'must be a duration such as "500ms", "30s", "2m"')
   .transform((value) => {
@@ -156,13 +157,7 @@ export interface ResolvedExperiment extends Omit<ExperimentDefinition, 'quick'> 
 /** Reads a bundled experiment by name, or a JSON / YAML file by path, and validates it. */
 export function loadExperiment(nameOrFile: string, options: { quick?: boolean; aa?: boolean } = {}): ResolvedExperiment {
   const file = resolveExperimentFile(nameOrFile);
-  let raw: unknown;
-  try {
-    const text = readFileSync(file, 'utf8');
-    raw = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
-  } catch (error) {
-    throw new ExperimentDefinitionError(file, [`cannot be read: ${error instanceof Error ? error.message : String(error)}`]);
-  }
+  const raw = readDefinitionFile(file);
   const resolved = resolveExperiment(parseExperiment(raw, file), file, options.quick ?? false);
   return options.aa ? asAaExperiment(resolved) : resolved;
 }
@@ -178,7 +173,18 @@ export function parseExperiment(raw: unknown, source: string): ExperimentDefinit
   return result.data;
 }
 
-function resolveExperimentFile(nameOrFile: string): string {
+/** A JSON or YAML definition file, parsed (not validated); ExperimentDefinitionError when it cannot be read. */
+export function readDefinitionFile(file: string): unknown {
+  try {
+    const text = readFileSync(file, 'utf8');
+    return /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+  } catch (error) {
+    throw new ExperimentDefinitionError(file, [`cannot be read: ${error instanceof Error ? error.message : String(error)}`]);
+  }
+}
+
+/** The file a name (a bundled experiment: libs/lab/experiments/<name>.json|yaml|yml) or a path stands for, if it exists. */
+export function findDefinitionFile(nameOrFile: string): string | undefined {
   if (/^[a-z0-9-]+$/.test(nameOrFile)) {
     for (const ext of ['json', 'yaml', 'yml']) {
       const bundled = path.join(EXPERIMENTS_DIR, `${nameOrFile}.${ext}`);
@@ -186,7 +192,12 @@ function resolveExperimentFile(nameOrFile: string): string {
     }
   }
   const file = path.resolve(nameOrFile);
-  if (!existsSync(file)) {
+  return existsSync(file) ? file : undefined;
+}
+
+function resolveExperimentFile(nameOrFile: string): string {
+  const file = findDefinitionFile(nameOrFile);
+  if (file === undefined) {
     throw new ExperimentDefinitionError(nameOrFile, [`no such file, and no bundled experiment of that name (bundled: ${bundledExperiments().join(', ')})`]);
   }
   return file;

@@ -1,17 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import * as path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { EXPERIMENTS_DIR, ExperimentDefinitionError, settingsSchema } from '../experiment/definition';
-
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)$/;
-const durationMs = z
-  .string()
-  .regex(DURATION, 'must be a duration such as "500ms", "10s", "1m"')
-  .transform((value) => {
-    const [, amount, unit] = DURATION.exec(value) as RegExpExecArray;
-    return Number(amount) * { ms: 1, s: 1000, m: 60_000 }[unit as 'ms' | 's' | 'm'];
-  });
+import { durationMs, ExperimentDefinitionError, findDefinitionFile, readDefinitionFile, settingsSchema } from '../experiment/definition';
 
 /**
  * The faults the lab can inject, each on the part it names:
@@ -103,17 +91,14 @@ export function faultDurationMs(fault: Fault): number {
 
 /** The definition file of a name or path, when it is a faults experiment ("kind": "faults"); else undefined. */
 export function faultsDefinitionFile(nameOrFile: string): string | undefined {
-  const candidates = /^[a-z0-9-]+$/.test(nameOrFile)
-    ? ['json', 'yaml', 'yml'].map((ext) => path.join(EXPERIMENTS_DIR, `${nameOrFile}.${ext}`))
-    : [path.resolve(nameOrFile)];
-  const file = candidates.find((f) => existsSync(f));
+  const file = findDefinitionFile(nameOrFile);
   if (!file) return undefined;
-  const raw = readDefinition(file);
+  const raw = readDefinitionFile(file);
   return raw !== null && typeof raw === 'object' && (raw as { kind?: unknown }).kind === 'faults' ? file : undefined;
 }
 
 export function loadFaultsExperiment(file: string, options: { quick?: boolean } = {}): FaultsExperiment {
-  const result = definitionSchema.safeParse(readDefinition(file));
+  const result = definitionSchema.safeParse(readDefinitionFile(file));
   if (!result.success) {
     throw new ExperimentDefinitionError(
       file,
@@ -129,13 +114,4 @@ export function loadFaultsExperiment(file: string, options: { quick?: boolean } 
     load: { ...definition.load, ...(quick.load ?? {}) },
     faults: quick.faults ? definition.faults.filter((f) => quick.faults?.includes(f.name)) : definition.faults,
   };
-}
-
-function readDefinition(file: string): unknown {
-  try {
-    const text = readFileSync(file, 'utf8');
-    return /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
-  } catch (error) {
-    throw new ExperimentDefinitionError(file, [`cannot be read: ${error instanceof Error ? error.message : String(error)}`]);
-  }
 }
