@@ -31,8 +31,13 @@ describe('runExperiment', () => {
     const experiment = loadExperiment('swiftcart');
     // Every legacy-sql run fails: only the first is replaced.
     const { parts, executed } = fakeParts((run) => run.variant.name === 'legacy-sql');
-    await runExperiment(experiment, out, parts, { say: () => undefined, orderSeed: 3 });
+    const lines: string[] = [];
+    await runExperiment(experiment, out, parts, { say: (line) => lines.push(line), orderSeed: 3 });
     expect(executed).toHaveLength(10);
+    // Only the replacement says so (a "dynamodb-r1" directory once matched a name test for "b-").
+    const labelled = lines.filter((line) => line.includes('replacing the invalid run'));
+    expect(labelled).toHaveLength(1);
+    expect(labelled[0]).toMatch(/legacy-sql, repetition 1\/3 \(replacing the invalid run \d+-legacy-sql-r1\)/);
     const firstLegacy = executed.findIndex((name) => name.includes('legacy-sql'));
     expect(executed[firstLegacy + 1]).toBe(`${executed[firstLegacy]?.slice(0, 2)}b-legacy-sql-r1`);
     expect(executed.filter((name) => /^\d+b-/.test(name))).toHaveLength(1);

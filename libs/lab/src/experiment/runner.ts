@@ -11,6 +11,8 @@ export interface PlannedRun {
   variant: Variant;
   repetition: number;
   dir: string;
+  /** Set on the run that repeats an invalid one (see replacementRun). */
+  replaces?: string;
 }
 
 /** What a run hands back to the runner for the terminal summary. */
@@ -71,7 +73,12 @@ export function planRuns(experiment: ResolvedExperiment, outDir: string, executi
  */
 export function replacementRun(invalid: PlannedRun, experimentName: string, executionId: string): PlannedRun {
   const name = `${String(invalid.index).padStart(2, '0')}b-${invalid.variant.name}-r${invalid.repetition}`;
-  return { ...invalid, runId: `${experimentName}-${executionId}-${name}`, dir: path.join(path.dirname(invalid.dir), name) };
+  return {
+    ...invalid,
+    runId: `${experimentName}-${executionId}-${name}`,
+    dir: path.join(path.dirname(invalid.dir), name),
+    replaces: path.basename(invalid.dir),
+  };
 }
 
 /** A fresh seed for the run order when none is given (recorded in experiment.json either way). */
@@ -115,7 +122,7 @@ export async function runExperiment(
     for (let i = 0; i < runs.length; i++) {
       const run = runs[i] as PlannedRun;
       options.signal?.throwIfAborted();
-      const label = path.basename(run.dir).includes('b-') ? ' (replacing the invalid run)' : '';
+      const label = run.replaces ? ` (replacing the invalid run ${run.replaces})` : '';
       say(`\n[run ${i + 1}/${runs.length}] ${run.variant.name}, repetition ${run.repetition}/${experiment.repetitions}${label}  (elapsed ${elapsed(startedAt)})`);
       mkdirSync(run.dir, { recursive: true });
       const outcome = await parts.execute(run, experiment);
