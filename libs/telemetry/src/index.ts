@@ -16,5 +16,5 @@ export { createServiceLogger, NestPinoLogger, routeGrpcLogs, type LogLevel, type
 export { withSpan, failSpan, businessMetrics, type CheckoutOutcome, type PaymentOutcome } from './business';
 export { startTraceReceiver, type TraceReceiver, type TraceReceiverOptions } from './receiver/otlp-receiver';
 export { readRunSpans, runSpansDir, UNASSIGNED_RUN, SPANS_FILE } from './receiver/span-store';
-export { parseOtlpJson, readOtlpJsonFiles, flattenOtlp, TraceFormatError, type OtlpTraceRequest } from './reader/otlp-json';
+export { parseOtlpJson, readOtlpJsonFiles, readOtlpJsonLines, readOtlpJsonRanges, flattenOtlp, TraceFormatError, type OtlpTraceRequest, type OtlpReadOptions, type OtlpJsonLine, type ByteRange } from './reader/otlp-json';
 export { readJaegerSpans, flattenJaeger, type JaegerQuery } from './reader/jaeger';

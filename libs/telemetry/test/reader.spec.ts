@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { parseOtlpJson, readJaegerSpans, readOtlpJsonFiles, TraceFormatError } from '../src';
+import { parseOtlpJson, readJaegerSpans, readOtlpJsonFiles, readOtlpJsonLines, readOtlpJsonRanges, TraceFormatError, type OtlpJsonLine } from '../src';
 
 /** Two lines as the Collector's file exporter writes them (one ExportTraceServiceRequest per line). */
 const line = (spanId: string, service: string, parent?: string) =>
@@ -59,6 +59,42 @@ describe('OTLP/JSON files', () => {
       attributes: { 'rpc.grpc.status_code': 0, tags: ['a', 'b'], ok: true },
       events: [{ name: 'exception', timeUnixNano: 1700000000100000000n, attributes: { 'exception.type': 'Error' } }],
     });
+  });
+
+  it('streams lines with their byte ranges, and reads chosen lines again by range, optionally one trace only', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'otlp-lines-'));
+    const file = path.join(dir, 'traces.json');
+    // Multi-byte characters before a line must not shift the offsets (ranges are bytes, not characters).
+    const first = line('eee19b7ec3c1b174', 'cärt-ü');
+    const other = line('eee19b7ec3c1b176', 'billing-address').replace('5B8EFFF798038103D269B633813FC60C', '0af7651916cd43dd8448eb211c80319c');
+    writeFileSync(file, `${first}\n\n${other}\n${line('eee19b7ec3c1b175', 'payment', 'eee19b7ec3c1b174')}`); // a blank line; no newline at the end
+    const lines: OtlpJsonLine[] = [];
+    for await (const entry of readOtlpJsonLines(file, { events: false })) lines.push(entry);
+    expect(lines.map((l) => [l.offset, l.spans.map((s) => s.service)])).toEqual([
+      [0, ['cärt-ü']],
+      [Buffer.byteLength(first) + 2, ['billing-address']],
+      [Buffer.byteLength(first) + 2 + Buffer.byteLength(other) + 1, ['payment']],
+    ]);
+    expect(lines[0]?.length).toBe(Buffer.byteLength(first));
+    expect(lines[0]?.spans[0]?.events).toEqual([]);
+
+    const again = await readOtlpJsonRanges(file, [lines[2], lines[0]] as OtlpJsonLine[]);
+    expect(again.map((s) => s.spanId)).toEqual(['eee19b7ec3c1b175', 'eee19b7ec3c1b174']);
+    expect(again[0]?.events).toHaveLength(1);
+    const oneTrace = await readOtlpJsonRanges(file, lines, { traces: new Set(['0af7651916cd43dd8448eb211c80319c']) });
+    expect(oneTrace.map((s) => s.spanId)).toEqual(['eee19b7ec3c1b176']);
+  });
+
+  it('names the line of a streamed file that is not OTLP, after yielding the lines before it', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'otlp-lines-'));
+    const file = path.join(dir, 'traces.json');
+    writeFileSync(file, `${line('eee19b7ec3c1b174', 'cart')}\n{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"x`);
+    const seen: number[] = [];
+    const read = async () => {
+      for await (const entry of readOtlpJsonLines(file)) seen.push(entry.spans.length);
+    };
+    await expect(read()).rejects.toThrow(new TraceFormatError(`${file}:2: not JSON`));
+    expect(seen).toEqual([1]);
   });
 
   it('names the line that is not OTLP', () => {

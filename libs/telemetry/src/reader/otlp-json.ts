@@ -83,6 +83,8 @@ export interface OtlpReadOptions {
   attributes?: readonly string[];
   /** Keep span events (default: true); without them every span shares one empty list. */
   events?: boolean;
+  /** Keep only the spans of these traces (lowercase hex ids; default: every trace). */
+  traces?: ReadonlySet<string>;
 }
 
 /** Shared by every span that keeps no attributes or no events (frozen: nothing may add to them). */
@@ -101,11 +103,12 @@ export function flattenOtlp(requests: OtlpTraceRequest | OtlpTraceRequest[], opt
 interface ReadContext {
   keep: Set<string> | undefined;
   events: boolean;
+  traces: ReadonlySet<string> | undefined;
   strings: Map<string, string>;
 }
 
 function readContext(options: OtlpReadOptions): ReadContext {
-  return { keep: options.attributes ? new Set(options.attributes) : undefined, events: options.events ?? true, strings: new Map() };
+  return { keep: options.attributes ? new Set(options.attributes) : undefined, events: options.events ?? true, traces: options.traces, strings: new Map() };
 }
 
 function intern(strings: Map<string, string>, text: string): string {
@@ -125,7 +128,10 @@ function flattenWith(requests: OtlpTraceRequest | OtlpTraceRequest[], context: R
       const resource = toAttributes(resourceSpans.resource?.attributes);
       const service = typeof resource['service.name'] === 'string' ? resource['service.name'] : 'unknown_service';
       for (const scopeSpans of resourceSpans.scopeSpans ?? []) {
-        for (const span of scopeSpans.spans ?? []) spans.push(flattenSpan(span, service, resource, context));
+        for (const span of scopeSpans.spans ?? []) {
+          if (context.traces && !context.traces.has(toHexId(span.traceId, 16))) continue;
+          spans.push(flattenSpan(span, service, resource, context));
+        }
       }
     }
   }
@@ -227,17 +233,7 @@ export function parseOtlpJson(text: string, source = 'input', options: OtlpReadO
   const spans: FlatSpan[] = [];
   trimmed.split('\n').forEach((line, index) => {
     if (!line.trim()) return;
-    let request: OtlpTraceRequest;
-    try {
-      request = JSON.parse(line) as OtlpTraceRequest;
-    } catch {
-      throw new TraceFormatError(`${source}:${index + 1}: not JSON`);
-    }
-    try {
-      for (const span of flattenWith(request, context)) spans.push(span);
-    } catch (error) {
-      throw new TraceFormatError(`${source}:${index + 1}: ${error instanceof Error ? error.message : String(error)}`);
-    }
+    for (const span of parseLine(line, `${source}:${index + 1}`, context)) spans.push(span);
   });
   return spans;
 }
@@ -264,11 +260,11 @@ export async function readOtlpJsonFiles(files: string[], options: OtlpReadOption
 async function streamJsonLines(file: string, into: FlatSpan[], context: ReadContext): Promise<boolean> {
   const input = createReadStream(file, { highWaterMark: 1 << 22 });
   try {
-    for await (const line of jsonLines(input)) {
-      if (!line.trim()) continue;
+    for await (const { text } of jsonLines(input)) {
+      if (!text.trim()) continue;
       let spans: FlatSpan[];
       try {
-        spans = flattenWith(JSON.parse(line) as OtlpTraceRequest, context);
+        spans = flattenWith(JSON.parse(text) as OtlpTraceRequest, context);
       } catch {
         return false;
       }
@@ -280,21 +276,96 @@ async function streamJsonLines(file: string, into: FlatSpan[], context: ReadCont
   }
 }
 
+/** Where a line is in its file: the byte offset of its first character and its length in bytes (without the newline). */
+export interface ByteRange {
+  offset: number;
+  length: number;
+}
+
+/** One line of an OTLP/JSON lines file: where it is, and its spans. */
+export interface OtlpJsonLine extends ByteRange {
+  spans: FlatSpan[];
+}
+
+/**
+ * Streams an OTLP/JSON lines file one line (one request) at a time, with each line's byte range,
+ * so a caller can note where each trace's spans are and read only those lines again later
+ * (readOtlpJsonRanges). Blank lines are skipped; a line that is not an OTLP request throws a
+ * TraceFormatError naming the file and line number, after the lines before it were yielded.
+ */
+export async function* readOtlpJsonLines(file: string, options: OtlpReadOptions = {}): AsyncGenerator<OtlpJsonLine> {
+  const context = readContext(options);
+  const input = createReadStream(file, { highWaterMark: 1 << 22 });
+  let number = 0;
+  try {
+    for await (const { text, offset, length } of jsonLines(input)) {
+      number++;
+      if (!text.trim()) continue;
+      yield { offset, length, spans: parseLine(text, `${file}:${number}`, context) };
+    }
+  } finally {
+    input.destroy();
+  }
+}
+
+/** The spans of the lines at `ranges` of an OTLP/JSON lines file (ranges as readOtlpJsonLines gave them). */
+export async function readOtlpJsonRanges(file: string, ranges: readonly ByteRange[], options: OtlpReadOptions = {}): Promise<FlatSpan[]> {
+  const context = readContext(options);
+  const spans: FlatSpan[] = [];
+  const handle = await fs.open(file, 'r');
+  try {
+    for (const { offset, length } of ranges) {
+      const buffer = Buffer.alloc(length);
+      const { bytesRead } = await handle.read(buffer, 0, length, offset);
+      if (bytesRead !== length) throw new TraceFormatError(`${file}: bytes ${offset}–${offset + length} are past the end of the file`);
+      for (const span of parseLine(buffer.toString('utf8'), `${file}: bytes ${offset}–${offset + length}`, context)) spans.push(span);
+    }
+  } finally {
+    await handle.close();
+  }
+  return spans;
+}
+
+/** One JSON line's spans; a TraceFormatError names `where`. */
+function parseLine(text: string, where: string, context: ReadContext): FlatSpan[] {
+  let request: OtlpTraceRequest;
+  try {
+    request = JSON.parse(text) as OtlpTraceRequest;
+  } catch {
+    throw new TraceFormatError(`${where}: not JSON`);
+  }
+  try {
+    return flattenWith(request, context);
+  } catch (error) {
+    throw new TraceFormatError(`${where}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 /**
  * The lines of a byte stream, split at the newline byte (never part of a multi-byte UTF-8
- * character). readline does the same far slower on lines of 100 kB and more, which is what the
- * receiver writes (one export batch per line).
+ * character), with the byte range of each. readline does the same far slower on lines of 100 kB
+ * and more, which is what the receiver writes (one export batch per line).
  */
-async function* jsonLines(input: AsyncIterable<Buffer>): AsyncGenerator<string> {
+async function* jsonLines(input: AsyncIterable<Buffer>): AsyncGenerator<{ text: string } & ByteRange> {
   let partial: Buffer[] = [];
+  let partialOffset = 0;
+  let position = 0; // the offset of the current chunk's first byte
   for await (const chunk of input) {
     let start = 0;
     for (let end = chunk.indexOf(10); end >= 0; start = end + 1, end = chunk.indexOf(10, start)) {
       const piece = chunk.subarray(start, end);
-      yield partial.length ? Buffer.concat([...partial, piece]).toString('utf8') : piece.toString('utf8');
+      const line = partial.length ? Buffer.concat([...partial, piece]) : piece;
+      yield { text: line.toString('utf8'), offset: partial.length ? partialOffset : position + start, length: line.length };
       partial = [];
     }
-    if (start < chunk.length) partial.push(chunk.subarray(start));
+    if (start < chunk.length) {
+      if (!partial.length) partialOffset = position + start;
+      partial.push(chunk.subarray(start));
+    }
+    position += chunk.length;
   }
-  if (partial.length) yield Buffer.concat(partial).toString('utf8');
+  if (partial.length) {
+    const line = Buffer.concat(partial);
+    yield { text: line.toString('utf8'), offset: partialOffset, length: line.length };
+  }
 }
