@@ -21,9 +21,19 @@ export interface AnalyseOptions {
   conversion?: ConversionModelSettings;
   /** Base URL of a Jaeger UI: exemplar traces link to `<url>/trace/<traceId>`. */
   jaegerUrl?: string;
+  /**
+   * The lab's trace viewer: exemplar traces link to `<url>/trace/<traceId>`, which answers while
+   * `command` (the one that serves these runs) is running.
+   */
+  traceViewer?: TraceViewerLink;
   experiment?: ExperimentInfo;
   /** Clock for `generated_at` (tests pin it). */
   now?: () => Date;
+}
+
+export interface TraceViewerLink {
+  url: string;
+  command: string;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -94,6 +104,8 @@ export interface Exemplar {
   duration_ms: number;
   outcome: string;
   jaeger_url: string | null;
+  /** The trace in the lab's trace viewer (see Report.trace_viewer). */
+  viewer_url: string | null;
   spans: ExemplarSpan[];
   /** Spans left out of the waterfall to keep it readable. */
   spans_omitted: number;
@@ -276,6 +288,8 @@ export interface Report {
     run_order: { seed: number; runs: string[] } | null;
   };
   jaeger_url: string | null;
+  /** Where the exemplar links point in the lab's trace viewer, and the command that serves them. */
+  trace_viewer: TraceViewerLink | null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -308,6 +322,8 @@ export function analyse(runs: readonly RunData[], options: AnalyseOptions = {}):
   const experiment = options.experiment ?? {};
   const model = conversionModel(options.conversion ?? (experiment.conversion as ConversionModelSettings | undefined) ?? SEED_CONVERSION_SETTINGS);
   const jaegerUrl = options.jaegerUrl?.replace(/\/+$/, '') ?? null;
+  const traceViewer = options.traceViewer ? { url: options.traceViewer.url.replace(/\/+$/, ''), command: options.traceViewer.command } : null;
+  const traceLinks: TraceLinks = { jaeger: jaegerUrl, viewer: traceViewer?.url ?? null };
 
   const order = variantOrder(runs, experiment);
   const baseline = options.baseline ?? experiment.baseline ?? order[0];
@@ -324,7 +340,7 @@ export function analyse(runs: readonly RunData[], options: AnalyseOptions = {}):
       name === baseline,
       experiment,
       model,
-      jaegerUrl,
+      traceLinks,
     ),
   );
 
@@ -406,6 +422,7 @@ export function analyse(runs: readonly RunData[], options: AnalyseOptions = {}):
       run_order: experiment.runOrder ?? null,
     },
     jaeger_url: jaegerUrl,
+    trace_viewer: traceViewer,
   };
   report.provenance.isolation_summary = isolationSummary(report.provenance.isolation, runs.length);
   report.summary = plainSummary(report);
@@ -470,12 +487,9 @@ function analyseRun(run: RunData, bounds: ValidityBounds): RunFacts {
 
   const attempts: CheckoutAttempt[] = [];
   for (const span of run.spans) {
-    // The business span; NestJS's instrumentation also names its handler span after the method ("checkout").
-    if (span.name !== 'checkout' || span.service !== 'cart' || span.attributes['nestjs.type'] !== undefined) continue;
-    const requestSpan = topOfService(span, spansById(span.traceId));
-    const outcome = stringAttr(span.attributes['checkout.outcome']) ?? (span.status === 'error' ? 'error' : 'unknown');
-    const timedOut = outcome === 'timeout' || httpStatus(requestSpan) === 504;
-    attempts.push({ traceId: span.traceId, runId: meta.runId, outcome: timedOut ? 'timeout' : outcome, requestSpan, durationMs: spanDurationMs(requestSpan), timedOut });
+    if (!isCheckoutSpan(span)) continue;
+    const { requestSpan, outcome, timedOut } = checkoutResult(span, spansById(span.traceId));
+    attempts.push({ traceId: span.traceId, runId: meta.runId, outcome, requestSpan, durationMs: spanDurationMs(requestSpan), timedOut });
   }
   const paymentSpans = run.spans.filter((s) => s.name === 'payment.authorize');
   const paymentMs = (paymentSpans.length ? paymentSpans : run.spans.filter((s) => s.service === 'payment' && s.kind === 'server')).map(spanDurationMs);
@@ -545,7 +559,7 @@ function analyseVariant(
   isBaseline: boolean,
   experiment: ExperimentInfo,
   model: ConversionModel,
-  jaegerUrl: string | null,
+  traceLinks: TraceLinks,
 ): VariantReport {
   const valid = facts.filter((f) => f.report.valid);
   const attempts = valid.flatMap((f) => f.attempts);
@@ -607,7 +621,7 @@ function analyseVariant(
     for (const [which, q] of [['median', 0.5], ['p99', 0.99]] as const) {
       const a = pick(q);
       const f = valid.find((x) => x.run.meta.runId === a.runId) as RunFacts;
-      exemplars.push(exemplar(which, a, f.traces.get(a.traceId) ?? [], pathOf.get(a), jaegerUrl));
+      exemplars.push(exemplar(which, a, f.traces.get(a.traceId) ?? [], pathOf.get(a), traceLinks));
     }
   }
 
@@ -657,7 +671,13 @@ function stepStats(summaries: LoadSummary[], step: string): LatencyStats {
   };
 }
 
-function exemplar(which: 'median' | 'p99', attempt: CheckoutAttempt, trace: FlatSpan[], path: CriticalPath | undefined, jaegerUrl: string | null): Exemplar {
+/** Base URLs of the UIs that show a trace at `<base>/trace/<traceId>` (Jaeger's, the lab's viewer), null when there is none. */
+interface TraceLinks {
+  jaeger: string | null;
+  viewer: string | null;
+}
+
+function exemplar(which: 'median' | 'p99', attempt: CheckoutAttempt, trace: FlatSpan[], path: CriticalPath | undefined, links: TraceLinks): Exemplar {
   const children = new Map<string, FlatSpan[]>();
   for (const s of trace) {
     if (s.parentSpanId === undefined) continue;
@@ -694,7 +714,8 @@ function exemplar(which: 'median' | 'p99', attempt: CheckoutAttempt, trace: Flat
     run_id: attempt.runId,
     duration_ms: round(attempt.durationMs) as number,
     outcome: attempt.outcome,
-    jaeger_url: jaegerUrl ? `${jaegerUrl}/trace/${attempt.traceId}` : null,
+    jaeger_url: links.jaeger ? `${links.jaeger}/trace/${attempt.traceId}` : null,
+    viewer_url: links.viewer ? `${links.viewer}/trace/${attempt.traceId}` : null,
     spans: out,
     spans_omitted: total - out.length,
   };
@@ -1058,6 +1079,28 @@ function stepOrder(a: string, b: string): number {
 function latency(values: number[]): LatencyStats {
   const d = describe(values);
   return { count: d.count, mean_ms: round(d.mean), p50_ms: round(d.p50), p90_ms: round(d.p90), p95_ms: round(d.p95), p99_ms: round(d.p99), max_ms: round(d.max) };
+}
+
+/** Cart's business span of a checkout (NestJS's instrumentation also names its handler span after the method, "checkout"; that one carries nestjs.type). */
+export function isCheckoutSpan(span: FlatSpan): boolean {
+  return span.name === 'checkout' && span.service === 'cart' && span.attributes['nestjs.type'] === undefined;
+}
+
+/** How one checkout ended, as the report counts it. */
+export interface CheckoutResult {
+  /** Cart's span for the checkout request (the business span itself when there is no server span above it). */
+  requestSpan: FlatSpan;
+  /** `checkout.outcome` (paid, declined, error, timeout, unavailable), `timeout` for an HTTP 504, else `error` / `unknown` from the status. */
+  outcome: string;
+  timedOut: boolean;
+}
+
+/** The result of the checkout whose business span is `checkoutSpan` (see isCheckoutSpan); `traceById`: its trace's spans by id. */
+export function checkoutResult(checkoutSpan: FlatSpan, traceById: Map<string, FlatSpan>): CheckoutResult {
+  const requestSpan = topOfService(checkoutSpan, traceById);
+  const recorded = stringAttr(checkoutSpan.attributes['checkout.outcome']) ?? (checkoutSpan.status === 'error' ? 'error' : 'unknown');
+  const timedOut = recorded === 'timeout' || httpStatus(requestSpan) === 504;
+  return { requestSpan, outcome: timedOut ? 'timeout' : recorded, timedOut };
 }
 
 /** The outermost span of the same service above `span`, within its trace (`byId`: the trace's spans by id). */

@@ -7,7 +7,7 @@ export type { CriticalPath, CriticalSegment, CriticalPathAggregate, CriticalPath
 export { loadRuns, ReportInputError } from './run-data';
 export type { RunData, SpanReader, LoadedRuns } from './run-data';
 export { analyse, CALIBRATION_FAILED_EXIT_CODE, planAccess, isTimeout, COMPARED_METRICS, METRIC_INFO, DEFAULT_VALIDITY } from './analyse';
-export type { Report, VariantReport, RunReport, CalibrationCheck, Comparison, ComparedMetric, AnalyseOptions, ValidityBounds, Exemplar } from './analyse';
+export type { Report, VariantReport, RunReport, CalibrationCheck, Comparison, ComparedMetric, AnalyseOptions, ValidityBounds, Exemplar, TraceViewerLink } from './analyse';
 export { renderHtml } from './render-html';
 export { renderMarkdown } from './render-markdown';
 export { escapeHtml } from './charts';

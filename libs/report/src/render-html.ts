@@ -192,15 +192,27 @@ function exemplarSection(report: Report): string {
         e.duration_ms,
         `${v.name}: ${e.which === 'median' ? 'a typical (median)' : 'a slow (p99)'} checkout, ${formatMs(e.duration_ms)}`,
       );
-      const id = e.jaeger_url ? `<a href="${h(e.jaeger_url)}">${h(e.trace_id)}</a>` : `<code>${h(e.trace_id)}</code>`;
+      // The trace id opens the lab's trace viewer when there is one, else Jaeger; with both, Jaeger gets its own link.
+      const id = e.viewer_url
+        ? `<a class="trace-viewer" href="${h(e.viewer_url)}">${h(e.trace_id)}</a>${e.jaeger_url ? ` (<a class="jaeger" href="${h(e.jaeger_url)}">Jaeger</a>)` : ''}`
+        : e.jaeger_url
+          ? `<a class="jaeger" href="${h(e.jaeger_url)}">${h(e.trace_id)}</a>`
+          : `<code>${h(e.trace_id)}</code>`;
       blocks.push(
         `<div class="exemplar"><p>Trace ${id} · run <code>${h(e.run_id)}</code> · outcome <strong>${h(e.outcome)}</strong>${e.spans_omitted ? ` · ${e.spans_omitted} more spans not drawn` : ''}</p>${chart}</div>`,
       );
     }
   }
   return `<section id="exemplars"><h2>Exemplar traces</h2>
-<p>One typical and one slow checkout of each variant, drawn as waterfalls: each row is a span (one piece of work), placed on a time axis. Dark bars are on the critical path; red outlines mark errors.${report.jaeger_url ? ' Trace ids link to Jaeger.' : ''}</p>
+<p>One typical and one slow checkout of each variant, drawn as waterfalls: each row is a span (one piece of work), placed on a time axis. Dark bars are on the critical path; red outlines mark errors.${exemplarLinksNote(report)}</p>
 ${blocks.length ? blocks.join('') : '<p>No checkout traces in the valid runs.</p>'}</section>`;
+}
+
+/** Where the exemplars' trace ids lead, and what has to run for the viewer's links to answer. */
+function exemplarLinksNote(report: Report): string {
+  const viewer = report.trace_viewer;
+  if (!viewer) return report.jaeger_url ? ' Trace ids link to Jaeger.' : '';
+  return ` Trace ids open in the lab's trace viewer (${h(viewer.url)}) while <code>${h(viewer.command)}</code> runs${report.jaeger_url ? '; "Jaeger" opens the trace in Jaeger' : ''}.`;
 }
 
 function databaseSection(report: Report): string {

@@ -61,9 +61,15 @@ export function renderMarkdown(report: Report): string {
   out.push('## Exemplar traces', '');
   for (const v of report.variants) {
     for (const e of v.exemplars) {
-      const id = e.jaeger_url ? `[\`${e.trace_id}\`](${e.jaeger_url})` : `\`${e.trace_id}\``;
-      out.push(`- ${md(v.name)}, ${e.which} checkout: ${formatMs(e.duration_ms)} (${md(e.outcome)}), trace ${id}`);
+      // The trace id opens the lab's trace viewer when there is one, else Jaeger; with both, Jaeger gets its own link.
+      const target = e.viewer_url ?? e.jaeger_url;
+      const id = target ? `[\`${e.trace_id}\`](${target})` : `\`${e.trace_id}\``;
+      const jaeger = e.viewer_url && e.jaeger_url ? ` ([Jaeger](${e.jaeger_url}))` : '';
+      out.push(`- ${md(v.name)}, ${e.which} checkout: ${formatMs(e.duration_ms)} (${md(e.outcome)}), trace ${id}${jaeger}`);
     }
+  }
+  if (report.trace_viewer) {
+    out.push('', `Trace ids open in the lab's trace viewer (${report.trace_viewer.url}) while \`${report.trace_viewer.command}\` runs.`);
   }
   out.push('');
 

@@ -30,6 +30,7 @@ describe('report.html in headless Chromium', () => {
     const hostile = '<img src="https://evil.example/x.png" onerror="console.error(1)">';
     const { files } = await writeReport({ runs: swiftcartRuns({ iterations: 80 }), experiment: { name: 'swiftcart', title: `SwiftCart ${hostile}`, rationale: { billingPoolMax: hostile } } }, dir, {
       jaegerUrl: 'http://jaeger.invalid:16686',
+      traceViewer: { url: 'http://127.0.0.1:16680', command: 'npm run lab -- traces ./runs/swiftcart' },
     });
     const page = await browser.newPage();
     const problems: string[] = [];
@@ -68,9 +69,15 @@ describe('report.html in headless Chromium', () => {
     // Evidence sections a reader relies on.
     expect(await page.locator('#database').innerText()).toMatch(/Seq Scan on billing_addresses/);
     expect(await page.locator('#glossary dt').allInnerTexts()).toEqual(expect.arrayContaining(['Critical path', 'Sequential scan', 'Open-model load', 'Confidence interval (95 % CI)']));
-    const jaegerLinks = await page.locator('#exemplars a').evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''));
+    // Each exemplar's trace id opens the lab's trace viewer, and a "Jaeger" link beside it opens Jaeger.
+    const hrefs = (selector: string) => page.locator(selector).evaluateAll((as) => as.map((a) => a.getAttribute('href') ?? ''));
+    const viewerLinks = await hrefs('#exemplars a.trace-viewer');
+    expect(viewerLinks.length).toBe(6);
+    for (const link of viewerLinks) expect(link).toMatch(/^http:\/\/127\.0\.0\.1:16680\/trace\/[0-9a-f]{32}$/);
+    const jaegerLinks = await hrefs('#exemplars a.jaeger');
     expect(jaegerLinks.length).toBe(6);
     for (const link of jaegerLinks) expect(link).toMatch(/^http:\/\/jaeger\.invalid:16686\/trace\/[0-9a-f]{32}$/);
+    expect(await page.locator('#exemplars > p').first().innerText()).toContain('while npm run lab -- traces ./runs/swiftcart runs');
 
     // Hostile text is shown as text, not markup.
     expect(await page.locator('h1').innerText()).toContain('<img src=');

@@ -88,6 +88,7 @@ describe('analyse on a synthetic swiftcart (legacy SQL vs DynamoDB vs indexed SQ
       expect(median?.spans[0]?.name).toBe('POST /carts/:cartId/checkout');
       expect(median?.spans.some((s) => s.on_critical_path)).toBe(true);
       expect(median?.jaeger_url).toBeNull();
+      expect(median?.viewer_url).toBeNull();
     }
   });
 
@@ -225,18 +226,28 @@ describe('writeReport from run directories', () => {
       machine: { cpus: 2 },
     });
     const progress: string[] = [];
-    const written = await writeReport([path.join(dir, 'exp')], path.join(dir, 'out'), { jaegerUrl: 'http://jaeger.example:16686/', onProgress: (l) => progress.push(l) });
+    const written = await writeReport([path.join(dir, 'exp')], path.join(dir, 'out'), {
+      jaegerUrl: 'http://jaeger.example:16686/',
+      traceViewer: { url: 'http://127.0.0.1:16680/', command: `npm run lab -- traces ${path.join(dir, 'exp')}` },
+      onProgress: (l) => progress.push(l),
+    });
     for (const file of Object.values(written.files)) expect(existsSync(file)).toBe(true);
     const json = JSON.parse(readFileSync(written.files.json, 'utf8')) as Report;
     expect(validate(json)).toBe(true);
     expect(json.variants.map((v) => v.name)).toEqual(['legacy-sql', 'indexed-sql', 'dynamodb']);
     expect(json.variants[0]?.checkouts).toBe(180);
     expect(json.variants[0]?.exemplars[0]?.jaeger_url).toMatch(/^http:\/\/jaeger\.example:16686\/trace\/[0-9a-f]{32}$/);
+    const exemplar = json.variants[0]?.exemplars[0];
+    expect(exemplar?.viewer_url).toBe(`http://127.0.0.1:16680/trace/${exemplar?.trace_id}`);
+    expect(json.trace_viewer).toEqual({ url: 'http://127.0.0.1:16680', command: `npm run lab -- traces ${path.join(dir, 'exp')}` });
     expect(json.provenance.git).toEqual({ commit: 'abc1234', dirty: false });
     expect(progress.some((l) => /reading run 9\/9/.test(l))).toBe(true);
     const md = readFileSync(written.files.markdown, 'utf8');
     expect(md).toMatch(/^# SwiftCart: billing lookups off legacy SQL/);
     expect(md).toMatch(/\| payment processing time \(mean\) \| dynamodb \|/);
+    // The trace id opens the viewer, Jaeger has its own link, and the note says what must run for the link to answer.
+    expect(md).toContain(`trace [\`${exemplar?.trace_id}\`](http://127.0.0.1:16680/trace/${exemplar?.trace_id}) ([Jaeger](http://jaeger.example:16686/trace/${exemplar?.trace_id}))`);
+    expect(md).toContain(`Trace ids open in the lab's trace viewer (http://127.0.0.1:16680) while \`npm run lab -- traces ${path.join(dir, 'exp')}\` runs.`);
     expect(readdirSync(path.join(dir, 'out')).sort()).toEqual(['report.html', 'report.json', 'report.md']);
   });
 
