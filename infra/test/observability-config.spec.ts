@@ -82,8 +82,8 @@ describe('Dockerfile', () => {
   const dockerfile = readFileSync(path.join(INFRA, 'docker', 'Dockerfile'), 'utf8');
   const entrypoint = readFileSync(path.join(INFRA, 'docker', 'entrypoint.sh'), 'utf8');
 
-  it('builds on a pinned slim Node 20, installs production dependencies only, runs as a non-root user with a health check', () => {
-    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20\.\d+\.\d+-[a-z]+-slim$/m);
+  it('builds on a pinned slim Node 24 (the current LTS), installs production dependencies only, runs as a non-root user with a health check', () => {
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24\.\d+\.\d+-[a-z]+-slim$/m);
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(dockerfile).toMatch(/npx nx run-many -t typecheck/);
     const stages = dockerfile.split(/^FROM /m);
