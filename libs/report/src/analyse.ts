@@ -1,6 +1,6 @@
 import type { AttributeValue, FlatSpan, SpanStatus } from '@checkout-lab/telemetry';
 import { spanDurationMs } from '@checkout-lab/telemetry';
-import { aggregateCriticalPaths, criticalPath, type CriticalPath } from './critical-path';
+import { aggregateCriticalPaths, criticalPath, spansOnPath, type CriticalPath } from './critical-path';
 import { judgeRun, VALIDITY_BOUNDS, type DatabaseEvidence, type ExperimentInfo, type HostStats, type LoadSummary, type ValidityBounds, type ValidityCheck } from '@checkout-lab/run-record';
 import type { RunData } from './run-data';
 import { conversionAssumptions, conversionModel, estimateConversion, SEED_CONVERSION_SETTINGS, type Band, type ConversionModel, type ConversionModelSettings } from './conversion';
@@ -685,7 +685,7 @@ function exemplar(which: 'median' | 'p99', attempt: CheckoutAttempt, trace: Flat
     if (list) list.push(s);
     else children.set(s.parentSpanId, [s]);
   }
-  const onPath = new Set(path?.segments.map((s) => s.spanId) ?? []);
+  const onPath = path ? spansOnPath(path, new Map(trace.map((s) => [s.spanId, s]))) : new Set<string>();
   const origin = attempt.requestSpan.startUnixNano;
   const out: ExemplarSpan[] = [];
   let total = 0;

@@ -134,6 +134,24 @@ export function criticalPath(spans: readonly FlatSpan[], options: CriticalPathOp
   return { traceId: root.traceId, rootSpanId: root.spanId, totalMs: Number(tree.end - tree.start) / 1e6, segments, orphans };
 }
 
+/**
+ * The spans a critical path runs through: each span with time of its own on it, and every span
+ * above one, up to the path's root. The walk reaches a span only through its parent, so a parent
+ * whose whole duration its child covers (a handler span around the business span) is on the path
+ * with no time of its own left on it.
+ */
+export function spansOnPath(path: CriticalPath, byId: ReadonlyMap<string, FlatSpan>): Set<string> {
+  const on = new Set<string>([path.rootSpanId]);
+  for (const segment of path.segments) {
+    let id: string | undefined = segment.spanId;
+    while (id !== undefined && !on.has(id)) {
+      on.add(id);
+      id = byId.get(id)?.parentSpanId;
+    }
+  }
+  return on;
+}
+
 /** The span without a parent (the longest, if several); if every span has a missing parent, the longest. */
 export function traceRoot(spans: readonly FlatSpan[], byId?: Map<string, FlatSpan>): FlatSpan | undefined {
   const ids = byId ?? new Map(spans.map((s) => [s.spanId, s]));

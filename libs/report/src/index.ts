@@ -2,7 +2,7 @@ export { percentile, percentileOfSorted, mean, describe, compareRatio, compareRa
 export type { Distribution, Direction, Verdict, RatioEstimate, RateEstimate, RunCount } from './stats';
 export { conversionModel, estimateConversion, SEED_CONVERSION_SETTINGS } from './conversion';
 export type { ConversionModel, ConversionModelSettings, Band } from './conversion';
-export { criticalPath, traceRoot, aggregateCriticalPaths, selfTimeByOperation } from './critical-path';
+export { criticalPath, traceRoot, spansOnPath, aggregateCriticalPaths, selfTimeByOperation } from './critical-path';
 export type { CriticalPath, CriticalSegment, CriticalPathAggregate, CriticalPathShare, CriticalPathOptions } from './critical-path';
 export { loadRuns, ReportInputError } from './run-data';
 export type { RunData, SpanReader, LoadedRuns } from './run-data';

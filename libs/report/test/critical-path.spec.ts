@@ -1,4 +1,4 @@
-import { aggregateCriticalPaths, criticalPath, type CriticalPath } from '../src/critical-path';
+import { aggregateCriticalPaths, criticalPath, spansOnPath, type CriticalPath } from '../src/critical-path';
 import { span } from './synthetic';
 
 const T = 'a'.repeat(32);
@@ -95,6 +95,23 @@ describe('criticalPath', () => {
  * Spans as OpenTelemetry JS 2.x stamps them: start = Date.now() (whole ms), end = start + a
  * sub-millisecond monotonic duration. `t(start, duration)` builds one such span.
  */
+describe('spansOnPath', () => {
+  it('holds the spans with time of their own on the path and every span above them, not the ones that ran alongside', () => {
+    const root = s('root', 0, 100);
+    const handler = s('handler', 5, 95, root); // wholly covered by its child: no time of its own on the path
+    const business = s('business', 5, 95, handler);
+    const side = s('side', 10, 20, business); // overlaps the last call: off the path
+    const call = s('call', 15, 90, business);
+    const path = criticalPath([root, handler, business, side, call]) as CriticalPath;
+    expect(path.segments.some((seg) => seg.spanId === handler.spanId)).toBe(false);
+    const byId = new Map([root, handler, business, side, call].map((x) => [x.spanId, x]));
+    expect(spansOnPath(path, byId)).toEqual(new Set([root.spanId, handler.spanId, business.spanId, call.spanId]));
+    // Under a sub-root, nothing above it.
+    const sub = criticalPath([root, handler, business, side, call], { rootSpanId: business.spanId }) as CriticalPath;
+    expect(spansOnPath(sub, byId)).toEqual(new Set([business.spanId, call.spanId]));
+  });
+});
+
 describe('criticalPath on millisecond-truncated starts', () => {
   const t = (name: string, trueStart: number, duration: number, parent?: { spanId: string }, service = 'svc') =>
     s(name, Math.floor(trueStart), Math.floor(trueStart) + duration, parent, service);
