@@ -17,3 +17,7 @@ export { otlpFileSpanReader, jaegerSpanReader, TRACED_SERVICES } from './span-re
 export { regressionGate } from './regression-gate';
 export type { RegressionThresholds, GateResult } from './regression-gate';
 export { REPORT_SCHEMA_PATH } from './schema';
+export { startTraceViewer, TRACE_VIEWER_ENTRY } from './viewer/viewer-server';
+export type { TraceViewer, TraceViewerOptions } from './viewer/viewer-server';
+export { TraceIndex, ViewerInputError } from './viewer/trace-index';
+export type { TraceSummary, TraceDetail, TraceList, TraceQuery } from './viewer/trace-index';

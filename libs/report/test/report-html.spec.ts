@@ -1,25 +1,24 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { writeReport } from '../src/write-report';
+import { launchChromium, watchPage } from './chromium';
 import { swiftcartRuns } from './synthetic';
 
 /**
  * report.html in real headless Chromium (Debian's `chromium`, installed by .ci/run): it renders
  * its charts, logs no errors and loads nothing from anywhere.
  */
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
 describe('report.html in headless Chromium', () => {
   let dir: string;
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: apt-get install -y chromium (see .ci/run)`);
+    browser = await launchChromium();
     dir = mkdtempSync(path.join(tmpdir(), 'report-html-'));
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
   });
   afterAll(async () => {
     await browser?.close();
@@ -33,13 +32,7 @@ describe('report.html in headless Chromium', () => {
       traceViewer: { url: 'http://127.0.0.1:16680', command: 'npm run lab -- traces ./runs/swiftcart' },
     });
     const page = await browser.newPage();
-    const problems: string[] = [];
-    const requests: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warning') problems.push(`${message.type()}: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
-    page.on('request', (request) => requests.push(request.url()));
+    const { problems, requests } = watchPage(page);
     await page.goto(pathToFileURL(files.html).href, { waitUntil: 'load', timeout: 60_000 });
 
     // Product manager first: the plain-language summary is the first section.

@@ -213,7 +213,8 @@ export function writeRunDirs(outDir: string, runs: RunData[], experiment?: Recor
 const KIND_NUMBERS: Record<SpanKind, number> = { internal: 1, server: 2, client: 3, producer: 4, consumer: 5 };
 const STATUS_NUMBERS: Record<SpanStatus, number> = { unset: 0, ok: 1, error: 2 };
 
-function toOtlp(spans: FlatSpan[]) {
+/** FlatSpans as one OTLP/JSON request (one resource per service), as a receiver or a Collector file writes a line. */
+export function toOtlp(spans: FlatSpan[]) {
   const byService = new Map<string, FlatSpan[]>();
   for (const s of spans) byService.set(s.service, [...(byService.get(s.service) ?? []), s]);
   const value = (v: AttributeValue) => (typeof v === 'string' ? { stringValue: v } : typeof v === 'boolean' ? { boolValue: v } : typeof v === 'number' ? (Number.isInteger(v) ? { intValue: String(v) } : { doubleValue: v }) : { stringValue: JSON.stringify(v) });
@@ -233,7 +234,8 @@ function toOtlp(spans: FlatSpan[]) {
             startTimeUnixNano: s.startUnixNano.toString(),
             endTimeUnixNano: s.endUnixNano.toString(),
             attributes: attrs(s.attributes),
-            status: { code: STATUS_NUMBERS[s.status] },
+            ...(s.events.length ? { events: s.events.map((e) => ({ timeUnixNano: e.timeUnixNano.toString(), name: e.name, attributes: attrs(e.attributes) })) } : {}),
+            status: { code: STATUS_NUMBERS[s.status], ...(s.statusMessage ? { message: s.statusMessage } : {}) },
           })),
         },
       ],
