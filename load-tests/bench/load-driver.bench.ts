@@ -13,6 +13,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { parseDuration } from '@checkout-lab/config';
 import { DEFAULT_VALIDITY_BOUNDS } from '../src';
 import { startFixedDelayServer } from '../test/support/servers';
 
@@ -65,10 +66,9 @@ function boost(pid: number | undefined): boolean {
 
 function wrk(url: string, connections: number): { requestsPerS: number; p50Ms: number; p99Ms: number } {
   const text = execFileSync('nice', ['-n', boosted ? '-10' : '0', 'taskset', '-c', '0', 'wrk', '-t1', `-c${connections}`, '-d10s', '--latency', url], { encoding: 'utf8' });
-  const unit = (value: string, u: string): number => Number(value) * (u === 's' ? 1000 : u === 'us' ? 0.001 : 1);
   const pct = (p: string): number => {
-    const match = new RegExp(`^\\s*${p}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(text);
-    return match?.[1] && match[2] ? unit(match[1], match[2]) : NaN;
+    const match = new RegExp(`^\\s*${p}%\\s+([\\d.]+(?:us|ms|s))`, 'm').exec(text);
+    return match?.[1] ? parseDuration(match[1]) : NaN;
   };
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(text);
   return { requestsPerS: Number(rps?.[1] ?? NaN), p50Ms: pct('50'), p99Ms: pct('99') };

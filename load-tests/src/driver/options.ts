@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
+import { DurationError, parseDuration as parseDurationText } from '@checkout-lab/config';
 import { applyScenarioEnv, ScenarioEnvError, type EnvLike } from '../scenario-env';
 
 /** Raised for a scenario the driver cannot run; the message is meant for the user. */
@@ -13,26 +14,22 @@ export class ScenarioError extends Error {
 
 export const SCENARIOS_DIR = path.resolve(__dirname, '../../scenarios');
 
-/** k6 durations: "1h2m3.5s", "500ms", "90s"; a bare number is milliseconds, as in k6's JSON. */
+/**
+ * A duration in a k6 options file or a load flag, in milliseconds: text as @checkout-lab/config's
+ * parseDuration reads it (a bare "30" is seconds), and a JSON number as k6 reads one in its JSON:
+ * milliseconds. A ScenarioError naming `at` when it is neither. (It keeps the name: the package's
+ * API, which checkout-lab load and the tests call.)
+ */
 export function parseDuration(value: string | number, at = 'duration'): number {
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < 0) throw new ScenarioError(`${at}: ${value} is not a duration`);
     return value;
   }
-  const text = value.trim();
-  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
-  const part = /(\d+(?:\.\d+)?)(ms|us|µs|h|m|s)/g;
-  let total = 0;
-  let consumed = 0;
-  for (const match of text.matchAll(part)) {
-    if (match.index !== consumed) break;
-    consumed += match[0].length;
-    const amount = Number(match[1]);
-    const unit = match[2];
-    total += unit === 'h' ? amount * 3_600_000 : unit === 'm' ? amount * 60_000 : unit === 's' ? amount * 1000 : unit === 'ms' ? amount : amount / 1000;
+  try {
+    return parseDurationText(value, at);
+  } catch (error) {
+    throw error instanceof DurationError ? new ScenarioError(error.message) : error;
   }
-  if (consumed === 0 || consumed !== text.length) throw new ScenarioError(`${at}: "${value}" is not a duration (like "30s", "1m30s", "500ms")`);
-  return total;
 }
 
 const duration = z.union([z.string(), z.number()]);

@@ -6,6 +6,7 @@ import { formatCpuTable } from '../bench/cpu-profile';
 import { benchConfigs, benchStack, type BenchOptions, type ConfigResult } from '../bench/stack-bench';
 import { loadLabSettings } from '../settings';
 import { Stack } from '../stack/stack';
+import { durationSeconds } from './options';
 
 interface RawOptions {
   configs: string[];
@@ -41,8 +42,8 @@ export function registerBenchStack(program: Command): void {
     .option('--growth <factor>', 'rate multiplier between steps until a step fails (then the bracket is bisected)', (v) => greaterThanOne(v), 1.5)
     .option('--precision <fraction>', 'bisect until the bracket is narrower than this fraction of the rate that held', ratio, 0.1)
     .option('--max-rate <flows/s>', 'stop stepping up here', positive, 2000)
-    .option('--step <seconds>', 'length of each step', positive, 20)
-    .option('--warmup <seconds>', 'unmeasured warm-up after each start of the services', positive, 10)
+    .option('--step <duration>', 'length of each step (20s, 1m; a bare number is seconds)', durationSeconds, 20)
+    .option('--warmup <duration>', 'unmeasured warm-up after each start of the services (a bare number is seconds)', durationSeconds, 10)
     .option('--p99-limit <ms>', 'a step holds while checkout p99 stays at or under this', positive, 300)
     .option('--users <n>', 'seeded users the flows draw from (2 addresses each)', positiveInt, 2000)
     .option('--stripe-latency <ms>', "the Stripe double's median latency", nonNegative, 0)

@@ -16,6 +16,7 @@ import { freePort, startDynalite, startEmbeddedPostgres } from '@checkout-lab/em
 import { DYNALITE_CREDENTIALS } from '../migrate/lab-dynamo';
 import { runMigration } from '../migrate/run-migration';
 import { ProgressBar } from '../progress';
+import { durationSeconds } from './options';
 import { loadLabSettings } from '../settings';
 
 interface BenchOptions {
@@ -54,8 +55,8 @@ export function registerBenchStore(program: Command): void {
     )
     .option('--sizes <list>', 'data sizes in addresses, comma-separated (k and M suffixes allowed)', sizeList, [10_000, 100_000, 1_000_000])
     .option('--concurrency <n>', 'concurrent callers', positiveInt, 16)
-    .option('--duration <seconds>', 'measured seconds per backend and size', positiveInt, 10)
-    .option('--warmup <seconds>', 'unmeasured warm-up seconds before each measurement', positiveInt, 2)
+    .option('--duration <duration>', 'measured time per backend and size (10s, 1m; a bare number is seconds)', durationSeconds, 10)
+    .option('--warmup <duration>', 'unmeasured warm-up before each measurement (a bare number is seconds)', durationSeconds, 2)
     .option('--addresses-per-user <n>', 'addresses per seeded user', positiveInt, 5)
     .option('--pool <n>', "the SQL store's connection pool (the service's default is 4)", positiveInt, 4)
     .option('--out <file>', 'JSON output (default <LAB_DATA_DIR>/bench/billing-store.json)')

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { BILLING_STORE_KINDS, durationSchema, SQL_PROFILES } from '@checkout-lab/config';
 import { COMPARED_METRICS } from '@checkout-lab/report';
 import { conversionSettingsSchema } from '@checkout-lab/run-record';
 import { REPO_ROOT } from '../stack/service-process';
@@ -20,25 +21,14 @@ export class ExperimentDefinitionError extends Error {
   }
 }
 
-const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
-/** "500ms", "30s", "2m", "1h" → milliseconds (shared by every kind of definition). */
-export const durationMs = z
-  .string()
-  .regex(DURATION, 'must be a duration such as "500ms", "30s", "2m"')
-  .transform((value) => {
-    const [, amount, unit] = DURATION.exec(value) as RegExpExecArray;
-    const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit as 'ms' | 's' | 'm' | 'h'];
-    return Number(amount) * factor;
-  });
-
 /**
  * The stack settings a variant may change. Each maps to one documented environment variable
  * of a service (see `variantEnvironment`); anything unset keeps the service's default.
  */
 export const settingsSchema = z
   .object({
-    billingStore: z.enum(['sql', 'dynamodb']),
-    sqlProfile: z.enum(['legacy', 'indexed']),
+    billingStore: z.enum(BILLING_STORE_KINDS),
+    sqlProfile: z.enum(SQL_PROFILES),
     billingPoolMax: z.number().int().min(1).max(100),
     billingStatementTimeoutMs: z.number().int().positive(),
     billingDeadlineMs: z.number().int().positive(),
@@ -101,7 +91,7 @@ const definitionSchema = z
     rationale: z.record(z.string(), z.string()).default({}),
     seed: z.object({ users: z.number().int().positive(), addressesPerUser: z.number().int().positive() }).strict(),
     load: loadSchema,
-    warmup: z.object({ duration: durationMs, rate: z.number().positive() }).strict(),
+    warmup: z.object({ duration: durationSchema, rate: z.number().positive() }).strict(),
     repetitions: z.number().int().min(1).max(20),
     /** Settings every variant starts from. */
     settings: settingsSchema.default({}),
@@ -115,7 +105,7 @@ const definitionSchema = z
       .object({
         repetitions: z.number().int().min(1).optional(),
         load: z.object({ env: z.record(z.string(), z.union([z.string(), z.number()]).transform(String)) }).partial().strict().optional(),
-        warmup: z.object({ duration: durationMs, rate: z.number().positive() }).strict().optional(),
+        warmup: z.object({ duration: durationSchema, rate: z.number().positive() }).strict().optional(),
         seed: z.object({ users: z.number().int().positive(), addressesPerUser: z.number().int().positive() }).strict().optional(),
         variants: z.array(z.string()).min(2).optional(),
       })

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { durationMs, ExperimentDefinitionError, findDefinitionFile, readDefinitionFile, settingsSchema } from '../experiment/definition';
+import { durationSchema } from '@checkout-lab/config';
+import { ExperimentDefinitionError, findDefinitionFile, readDefinitionFile, settingsSchema } from '../experiment/definition';
 
 /**
  * The faults the lab can inject, each on the part it names:
@@ -23,9 +24,9 @@ const faultSchema = z.discriminatedUnion('action', [
     })
     .strict()
     .refine((f) => f.when === 'scheduled' || f.target === 'payment', { message: 'charge-in-flight applies to payment only', path: ['when'] }),
-  z.object({ action: z.literal('freeze'), target: z.enum(['app-postgres', 'billing-postgres']), duration: durationMs }).strict(),
-  z.object({ action: z.literal('http-500'), target: z.literal('stripe'), duration: durationMs }).strict(),
-  z.object({ action: z.literal('drop'), target: z.literal('dynamodb'), duration: durationMs }).strict(),
+  z.object({ action: z.literal('freeze'), target: z.enum(['app-postgres', 'billing-postgres']), duration: durationSchema }).strict(),
+  z.object({ action: z.literal('http-500'), target: z.literal('stripe'), duration: durationSchema }).strict(),
+  z.object({ action: z.literal('drop'), target: z.literal('dynamodb'), duration: durationSchema }).strict(),
 ]);
 
 const faultEntrySchema = z
@@ -51,23 +52,23 @@ const definitionSchema = z
         /** Checkout flows started per second (open model). */
         rate: z.number().positive().max(100),
         /** Load before the fault starts: the pre-fault reference. */
-        before: durationMs,
+        before: durationSchema,
         /** Load after the fault ends: recovery has this long to show. */
-        after: durationMs,
+        after: durationSchema,
         thinkTimeMeanS: z.number().min(0).default(0),
       })
       .strict(),
-    warmup: z.object({ duration: durationMs, rate: z.number().positive() }).strict(),
+    warmup: z.object({ duration: durationSchema, rate: z.number().positive() }).strict(),
     /** How long after the load the services' reconcilers get to settle pending orders before the books are compared. */
-    settleTimeout: durationMs.default(60_000),
+    settleTimeout: durationSchema.default(60_000),
     /** Recovery must be within this of each fault's end for the fault to pass. */
-    recoveryLimit: durationMs.default(10_000),
+    recoveryLimit: durationSchema.default(10_000),
     /** Stack settings of every fault (a fault's own settings go over them). */
     settings: settingsSchema.default({}),
     /** Service environment for every fault (e.g. quicker reconcilers), over the defaults. */
     env: z.record(z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be an environment variable name'), z.union([z.string(), z.number()]).transform(String)).default({}),
     faults: z.array(faultEntrySchema).min(1),
-    quick: z.object({ faults: z.array(z.string()).min(1).optional(), load: z.object({ before: durationMs, after: durationMs }).partial().strict().optional() }).strict().default({}),
+    quick: z.object({ faults: z.array(z.string()).min(1).optional(), load: z.object({ before: durationSchema, after: durationSchema }).partial().strict().optional() }).strict().default({}),
   })
   .strict()
   .superRefine((definition, context) => {
