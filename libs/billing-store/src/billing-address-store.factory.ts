@@ -1,7 +1,8 @@
+import type { BillingStoreKind, SqlProfile } from '@checkout-lab/config';
 import type { BillingAddressStore } from './billing-address.store';
 import { DynamoBillingAddressStore } from './dynamo.billing-address.store';
 import { ensureBillingTable } from './dynamo.billing-table';
-import { PostgresBillingAddressStore, type SqlProfile } from './postgres.billing-address.store';
+import { PostgresBillingAddressStore } from './postgres.billing-address.store';
 import { applySqlProfile, migrateBillingSchema } from './postgres.schema';
 
 /** The `sql` store: the legacy PostgreSQL billing database, in one of its profiles. */
@@ -32,6 +33,8 @@ export interface DynamoBillingStoreConfig {
 
 /** Which store to use and how to reach it; one member per adapter, discriminated by `kind`. */
 export type BillingStoreConfig = SqlBillingStoreConfig | DynamoBillingStoreConfig;
+/** Compile-time: every store kind of @checkout-lab/config has a member above, and no member names another kind. */
+const _everyKindConfigured: [BillingStoreKind, BillingStoreConfig['kind']] extends [BillingStoreConfig['kind'], BillingStoreKind] ? true : never = true;
 
 /** What the store tells its host about (for logging); no data, a driver code at most. */
 export interface StoreHooks {

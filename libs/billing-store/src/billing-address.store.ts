@@ -1,3 +1,4 @@
+import type { BillingStoreKind } from '@checkout-lab/config';
 import { InvalidBillingAddressError } from './billing-store.errors';
 
 /** A user's billing address, as every store returns it. */
@@ -26,7 +27,7 @@ export type BillingAddressInput = Omit<BillingAddress, 'updatedAt'>;
  * translate their driver's failures into the errors of billing-store.errors.ts.
  */
 export abstract class BillingAddressStore {
-  abstract readonly kind: 'sql' | 'dynamodb';
+  abstract readonly kind: BillingStoreKind;
   /** The variant of the backing store, for reports and spans: `legacy` | `indexed` for sql. */
   abstract readonly profile: string;
   /**

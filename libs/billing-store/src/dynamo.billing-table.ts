@@ -19,8 +19,8 @@ import {
   UNREACHABLE_CODES,
 } from './billing-store.errors';
 
-/**
- * The DynamoDB billing table.
+/*
+ * The DynamoDB billing table (DYNAMODB_TABLE; @checkout-lab/config's DEFAULT_BILLING_TABLE unless set).
  *
  * Key: partition key `userId` (S), sort key `addressId` (S): one item per address, all of a
  * user's addresses in one item collection, so the lookup is one Query on the user id.
@@ -35,7 +35,6 @@ import {
  * within its user (the SQL store makes it unique across users; the lab never moves an address to
  * another user).
  */
-export const DEFAULT_BILLING_TABLE = 'billing_addresses';
 
 /** Where the table is and how to reach it. Region and credentials default to the AWS chain. */
 export interface DynamoConnection {

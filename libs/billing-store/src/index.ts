@@ -8,8 +8,8 @@ export {
   InvalidBillingAddressError,
   AddressOwnedByAnotherUserError,
 } from './billing-store.errors';
-export { PostgresBillingAddressStore, BILLING_LOOKUP_SQL, SQL_PROFILES } from './postgres.billing-address.store';
-export type { PostgresBillingAddressStoreOptions, SqlProfile } from './postgres.billing-address.store';
+export { PostgresBillingAddressStore, BILLING_LOOKUP_SQL } from './postgres.billing-address.store';
+export type { PostgresBillingAddressStoreOptions } from './postgres.billing-address.store';
 export { migrateBillingSchema, applySqlProfile, BILLING_LOOKUP_INDEX } from './postgres.schema';
 export { seedBillingAddresses } from './postgres.seed';
 export type { SeedOptions, SeedResult } from './postgres.seed';
@@ -18,7 +18,6 @@ export { describeBillingAddressStoreContract } from './billing-address-store.con
 export type { BillingStoreConfig, SqlBillingStoreConfig, DynamoBillingStoreConfig, StoreHooks } from './billing-address-store.factory';
 export { DynamoBillingAddressStore } from './dynamo.billing-address.store';
 export {
-  DEFAULT_BILLING_TABLE,
   BATCH_WRITE_MAX,
   BATCH_GET_MAX,
   createDynamoClient,

@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { SQL_PROFILES } from '@checkout-lab/config';
 import { createTestDatabase } from '@checkout-lab/testing';
 import { freePort } from '@checkout-lab/embedded';
 import { describeBillingAddressStoreContract } from './billing-address-store.contract';
@@ -9,7 +10,7 @@ import {
   BillingStoreTimeoutError,
   BillingStoreUnavailableError,
 } from './billing-store.errors';
-import { PostgresBillingAddressStore, SQL_PROFILES } from './postgres.billing-address.store';
+import { PostgresBillingAddressStore } from './postgres.billing-address.store';
 import { applySqlProfile, migrateBillingSchema } from './postgres.schema';
 
 async function migratedDatabase(): Promise<string> {

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import type { SqlProfile } from '@checkout-lab/config';
 import { createPool } from '@checkout-lab/database';
 import { BillingAddressStore, validateBillingAddressInput, validateUserId } from './billing-address.store';
 import type { BillingAddress, BillingAddressInput } from './billing-address.store';
@@ -10,10 +11,6 @@ import {
   BillingStoreUnavailableError,
   UNREACHABLE_CODES,
 } from './billing-store.errors';
-
-/** The SQL profiles: the legacy schema as it was, or with the index a DBA would add. */
-export const SQL_PROFILES = ['legacy', 'indexed'] as const;
-export type SqlProfile = (typeof SQL_PROFILES)[number];
 
 /** The columns every read of billing_addresses selects (and toBillingAddress maps). */
 export const COLUMNS =

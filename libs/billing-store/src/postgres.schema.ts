@@ -1,8 +1,9 @@
 import * as path from 'node:path';
+import type { SqlProfile } from '@checkout-lab/config';
 import { migrate } from '@checkout-lab/database';
 import { Client, Pool } from 'pg';
 import { BillingStoreTimeoutError, BillingStoreUnavailableError } from './billing-store.errors';
-import { toBillingStoreError, type SqlProfile } from './postgres.billing-address.store';
+import { toBillingStoreError } from './postgres.billing-address.store';
 
 /** The `.sql` migrations (node-pg-migrate's `-- Up Migration` / `-- Down Migration` format). */
 const MIGRATIONS_DIR = path.resolve(__dirname, '..', 'migrations');

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { z } from 'zod';
-import { env, parseEnv } from '@checkout-lab/config';
+import { billingStoreEnv, env, parseEnv } from '@checkout-lab/config';
 import { parseIsolationRequest } from './stack/cpu-isolation';
 import { parseCpuQuota } from './stack/cpu-quota';
 import { REPO_ROOT } from './stack/service-process';
@@ -17,14 +17,16 @@ const schema = z
     BILLING_GRPC_PORT: env.port(50052),
     STRIPE_DOUBLE_PORT: env.port(12111),
     LAB_OTLP_PORT: env.port(4318),
+    /** The trace viewer (`traces`, and beside `up` / `experiment`): clear of the stack's ports and of Jaeger's 16685–16687. */
+    LAB_TRACE_VIEWER_PORT: env.port(16680),
     PAYMENT_METRICS_PORT: env.port(9465),
     BILLING_METRICS_PORT: env.port(9466),
     OTEL_EXPORTER_OTLP_ENDPOINT: env.url().optional(),
-    BILLING_SQL_PROFILE: z.enum(['legacy', 'indexed']).default('legacy'),
-    BILLING_STORE: z.enum(['sql', 'dynamodb'], { error: 'must be one of: sql, dynamodb' }).default('sql'),
+    BILLING_SQL_PROFILE: billingStoreEnv.sqlProfile(),
+    BILLING_STORE: billingStoreEnv.kind(),
     LAB_DYNAMODB_PORT: env.port(8000),
     DYNAMODB_ENDPOINT: env.url().optional(),
-    DYNAMODB_TABLE: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name').default('billing_addresses'),
+    DYNAMODB_TABLE: billingStoreEnv.dynamoTable(),
     DATABASE_URL: env.postgresUrl().optional(),
     BILLING_DATABASE_URL: env.postgresUrl().optional(),
     STRIPE_API_BASE: env.url().optional(),
@@ -57,6 +59,7 @@ const schema = z
       billingAddress: e.BILLING_GRPC_PORT,
       stripeDouble: e.STRIPE_DOUBLE_PORT,
       otlpReceiver: e.LAB_OTLP_PORT,
+      traceViewer: e.LAB_TRACE_VIEWER_PORT,
       paymentMetrics: e.PAYMENT_METRICS_PORT,
       billingMetrics: e.BILLING_METRICS_PORT,
       dynamodb: e.LAB_DYNAMODB_PORT,

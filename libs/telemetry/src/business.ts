@@ -1,4 +1,5 @@
 import { SpanStatusCode, metrics, trace, type Attributes, type Counter, type Span } from '@opentelemetry/api';
+import type { BillingStoreKind } from '@checkout-lab/config';
 
 const tracer = () => trace.getTracer('checkout-lab');
 
@@ -63,7 +64,7 @@ export const businessMetrics = {
   payment(outcome: PaymentOutcome): void {
     businessCounters().payments.add(1, { outcome });
   },
-  billingLookup(store: 'sql' | 'dynamodb', found: boolean): void {
+  billingLookup(store: BillingStoreKind, found: boolean): void {
     businessCounters().billingLookups.add(1, { store, found: String(found) });
   },
 };

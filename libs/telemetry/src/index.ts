@@ -1,5 +1,5 @@
 export * from './span-model';
-export { TELEMETRY_ENV_VARS, BATCH_DEFAULTS } from './settings';
+export { TELEMETRY_ENV_VARS, BATCH_DEFAULTS, type TelemetryResource } from './settings';
 export { LAB_BAGGAGE_KEYS, type SpanExportStats } from './processors';
 export {
   startTelemetry,

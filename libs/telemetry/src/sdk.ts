@@ -23,7 +23,7 @@ import {
   type SpanExportStats,
 } from './processors';
 import { RpcMetricsSpanProcessor } from './rpc-metrics';
-import { loadTelemetrySettings, serviceIdentity, type TelemetrySettings } from './settings';
+import { loadTelemetrySettings, serviceIdentity, serviceResourceAttributes, type TelemetrySettings } from './settings';
 import { registerSpanExportMetrics } from './span-export-metrics';
 
 interface TelemetryState {
@@ -63,6 +63,8 @@ const UNTRACED_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
  * - W3C trace-context + baggage propagation.
  * - Trace export configured by the standard OTEL_* variables (OTLP http/protobuf by default, or
  *   http/json or grpc; OTEL_TRACES_EXPORTER=console|none), through a counting batch processor.
+ * - The resource: service name and version, deployment environment, and whatever the service adds
+ *   through its TelemetryResource (billing-address: billing.store, billing.sql_profile).
  * - The baggage entries lab.run_id / lab.variant copied onto every span (BaggageSpanProcessor).
  * - A Prometheus reader, served by the service on /metrics.
  * Returns false when OTEL_SDK_DISABLED=true. Starting twice is a no-op.
@@ -95,6 +97,8 @@ export function startTelemetry(environment: NodeJS.ProcessEnv = process.env, ent
     new UndiciInstrumentation({ requireParentforSpans: true }),
     new PinoInstrumentation({ disableLogSending: true }),
   ];
+  // The service's own attributes (its package.json's telemetryResource), now that its modules may load.
+  const serviceAttributes = serviceResourceAttributes(identity, environment);
   const exporter = createTraceExporter(settings);
   const spans = exporter ? new CountingBatchSpanProcessor(exporter.exporter, settings.batch) : undefined;
   const budget = new SpanBudgetProcessor(spans ?? NO_EXPORT);
@@ -104,12 +108,7 @@ export function startTelemetry(environment: NodeJS.ProcessEnv = process.env, ent
       [ATTR_SERVICE_NAME]: serviceName,
       [ATTR_SERVICE_VERSION]: identity.version,
       [ATTR_DEPLOYMENT_ENVIRONMENT_NAME]: settings.deploymentEnvironment,
-      ...(serviceName === 'billing-address'
-        ? {
-            'billing.store': settings.billing.store,
-            ...(settings.billing.store === 'sql' ? { 'billing.sql_profile': settings.billing.sqlProfile } : {}),
-          }
-        : {}),
+      ...serviceAttributes,
     }),
     resourceDetectors: [envDetector, processDetector, hostDetector],
     textMapPropagator: new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),

@@ -27,8 +27,6 @@ export const TELEMETRY_ENV_VARS = [
   'OTEL_LOG_LEVEL',
   'OTEL_NODE_EXPERIMENTAL_SDK_METRICS',
   'DEPLOYMENT_ENVIRONMENT',
-  'BILLING_STORE',
-  'BILLING_SQL_PROFILE',
 ] as const;
 
 /** Span batching sized for the lab's heaviest scenario: a few hundred concurrent checkouts of ~20 spans each. */
@@ -54,8 +52,6 @@ const schema = z
     OTEL_BSP_SCHEDULE_DELAY: env.positiveInt(BATCH_DEFAULTS.scheduledDelayMillis),
     OTEL_BSP_EXPORT_TIMEOUT: env.positiveInt(BATCH_DEFAULTS.exportTimeoutMillis),
     DEPLOYMENT_ENVIRONMENT: z.string().min(1).default('lab'),
-    BILLING_STORE: z.enum(['sql', 'dynamodb']).default('sql'),
-    BILLING_SQL_PROFILE: z.enum(['legacy', 'indexed']).default('legacy'),
   })
   .transform((e) => ({
     disabled: e.OTEL_SDK_DISABLED,
@@ -69,7 +65,6 @@ const schema = z
       exportTimeoutMillis: e.OTEL_BSP_EXPORT_TIMEOUT,
     },
     deploymentEnvironment: e.DEPLOYMENT_ENVIRONMENT,
-    billing: { store: e.BILLING_STORE, sqlProfile: e.BILLING_SQL_PROFILE },
   }));
 
 export type TelemetrySettings = z.infer<typeof schema>;
@@ -79,18 +74,48 @@ export function loadTelemetrySettings(environment: NodeJS.ProcessEnv): Telemetry
 }
 
 /**
+ * What a service adds to its telemetry resource (e.g. billing-address: the store it serves from),
+ * from the environment it starts with. A service names the module that exports it as
+ * `telemetryResource` in its package.json; the preload calls it once the instrumentations are in
+ * place, so it may load the service's config but should load no driver.
+ */
+export type TelemetryResource = (environment: NodeJS.ProcessEnv) => Record<string, string>;
+
+export interface ServiceIdentity {
+  name: string;
+  version: string;
+  /** The module its package.json names under `telemetryResource`, if any (absolute path). */
+  resourceModule?: string;
+}
+
+/**
  * The service a process runs, from its entry file (services/<name>/src/main.ts), and that
  * service's package version. Used when OTEL_SERVICE_NAME is not set.
  */
-export function serviceIdentity(entry: string | undefined): { name: string; version: string } {
+export function serviceIdentity(entry: string | undefined): ServiceIdentity {
   const fallback = { name: 'unknown_service:node', version: '0.0.0' };
   if (!entry) return fallback;
   let dir = path.dirname(path.resolve(entry));
   for (let depth = 0; depth < 4; depth += 1, dir = path.dirname(dir)) {
     const manifest = path.join(dir, 'package.json');
     if (!fs.existsSync(manifest)) continue;
-    const pkg = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version?: string };
-    return { name: path.basename(dir), version: pkg.version ?? fallback.version };
+    const pkg = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { version?: string; telemetryResource?: string };
+    return {
+      name: path.basename(dir),
+      version: pkg.version ?? fallback.version,
+      ...(pkg.telemetryResource ? { resourceModule: path.resolve(dir, pkg.telemetryResource) } : {}),
+    };
   }
   return fallback;
+}
+
+/** The attributes the service's own TelemetryResource gives for this environment ({} when it declares none). */
+export function serviceResourceAttributes(identity: ServiceIdentity, environment: NodeJS.ProcessEnv): Record<string, string> {
+  if (!identity.resourceModule) return {};
+  // A module named at run time by the service's package.json, loaded synchronously: the preload cannot wait.
+  const loaded = require(identity.resourceModule) as { telemetryResource?: unknown };
+  if (typeof loaded.telemetryResource !== 'function') {
+    throw new Error(`${identity.resourceModule} (package.json "telemetryResource") exports no telemetryResource function`);
+  }
+  return (loaded.telemetryResource as TelemetryResource)(environment);
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { env, parseEnv } from '@checkout-lab/config';
-import { DEFAULT_BILLING_TABLE, SQL_PROFILES, type BillingStoreConfig } from '@checkout-lab/billing-store';
+import { BILLING_STORE_PROBLEM, billingStoreEnv, DEFAULT_BILLING_STORE, env, parseEnv, type BillingStoreKind } from '@checkout-lab/config';
+// Types only: the telemetry preload loads this file (see telemetry-resource.ts) before the store's drivers may load.
+import type { BillingStoreConfig } from '@checkout-lab/billing-store';
 
 /** billing-address's configuration: typed, nested, frozen. Built from the environment by loadConfig. */
 export interface BillingAddressConfig {
@@ -22,13 +23,13 @@ const serviceVariables = z.object({
   BILLING_INJECT_LOOKUP_DELAY_MS: env.injectedDelayMs(),
 });
 
-/** One member per store; only the selected store's variables are required. */
+/** One member per store kind (@checkout-lab/config); only the selected store's variables are required. */
 const storeVariables = z.discriminatedUnion(
   'BILLING_STORE',
   [
     z.object({
-      BILLING_STORE: z.literal('sql').default('sql'),
-      BILLING_SQL_PROFILE: z.enum(SQL_PROFILES).default('legacy'),
+      BILLING_STORE: z.literal('sql').default(DEFAULT_BILLING_STORE),
+      BILLING_SQL_PROFILE: billingStoreEnv.sqlProfile(),
       BILLING_DATABASE_URL: env.postgresUrl(),
       BILLING_DB_POOL_MAX: env.positiveInt(4),
       BILLING_DB_STATEMENT_TIMEOUT_MS: env.positiveInt(10_000),
@@ -36,17 +37,18 @@ const storeVariables = z.discriminatedUnion(
     }),
     z.object({
       BILLING_STORE: z.literal('dynamodb'),
-      DYNAMODB_TABLE: z
-        .string()
-        .regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name (3-255 of A-Z a-z 0-9 _ . -)')
-        .default(DEFAULT_BILLING_TABLE),
+      DYNAMODB_TABLE: billingStoreEnv.dynamoTable(),
       DYNAMODB_ENDPOINT: env.url().optional(),
       AWS_REGION: z.string().regex(/^[a-z0-9-]+$/, 'must be an AWS region, e.g. us-east-1').optional(),
       DYNAMODB_REQUEST_TIMEOUT_MS: env.positiveInt(2_000),
     }),
   ],
-  { error: 'must be one of: sql, dynamodb' },
+  { error: BILLING_STORE_PROBLEM },
 );
+/** Compile-time: a member above for every store kind, and none for another. */
+const _everyKindConfigured: [BillingStoreKind, z.infer<typeof storeVariables>['BILLING_STORE']] extends [z.infer<typeof storeVariables>['BILLING_STORE'], BillingStoreKind]
+  ? true
+  : never = true;
 
 const schema = z.intersection(serviceVariables, storeVariables).transform(
   (vars): BillingAddressConfig => ({

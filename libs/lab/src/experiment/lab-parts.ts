@@ -1,5 +1,6 @@
 import { cpSync, existsSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
+import { DEFAULT_BILLING_STORE, DEFAULT_SQL_PROFILE } from '@checkout-lab/config';
 import { loadScenario, runScenario, type LoadProgress, type LoadSummary } from '@checkout-lab/load-tests';
 import { judgeRun, writeRunRecord, type DatabaseEvidence, type RunMeta } from '@checkout-lab/run-record';
 import { runSpansDir, readRunSpans, type FlatSpan } from '@checkout-lab/telemetry';
@@ -42,8 +43,8 @@ export class LabExperimentParts implements ExperimentParts {
     const stack = this.stack;
     if (!stack) throw new Error('prepare() was not called');
     const { variant } = run;
-    const billingStore = variant.settings.billingStore ?? 'sql';
-    const sqlProfile = variant.settings.sqlProfile ?? 'legacy';
+    const billingStore = variant.settings.billingStore ?? DEFAULT_BILLING_STORE;
+    const sqlProfile = variant.settings.sqlProfile ?? DEFAULT_SQL_PROFILE;
     const startedAt = new Date();
 
     // The services start up on every CPU (the legacy server is idle between runs); the isolation

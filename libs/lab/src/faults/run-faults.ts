@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DEFAULT_BILLING_STORE } from '@checkout-lab/config';
 import { checkoutFlow, runScenario, type Flow, type LoadClient, type LoadSummary } from '@checkout-lab/load-tests';
 import { withClient } from '@checkout-lab/database';
 import { variantEnvironment, type StackSettings } from '../experiment/definition';
@@ -122,7 +123,7 @@ async function runOneFault(
     say(`  starting the services (${Object.entries(stackSettings).map(([k, v]) => `${k}=${String(v)}`).join(', ')}) …`);
     stack.releaseForStartup();
     const endpoints = await stack.startServices({
-      billingStore: stackSettings.billingStore ?? 'sql',
+      billingStore: stackSettings.billingStore ?? DEFAULT_BILLING_STORE,
       sqlProfile: stackSettings.sqlProfile ?? 'indexed',
       env: { ...variantEnvironment(stackSettings), ...experiment.env, ...proxyEnv },
     });

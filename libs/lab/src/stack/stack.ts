@@ -1,5 +1,6 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import type { BillingStoreKind, SqlProfile } from '@checkout-lab/config';
 import { isServing } from '@checkout-lab/contracts';
 import { isAlive, listenerOn, portInUse, reserveEphemeralPorts, startEmbeddedPostgres, type RunningDynalite, type RunningPostgres } from '@checkout-lab/embedded';
 import { DYNALITE_CREDENTIALS, startLabDynamo } from '../migrate/lab-dynamo';
@@ -254,8 +255,8 @@ export class Stack {
 
   /** The Stripe double (unless STRIPE_API_BASE is set) and the three services, with `env` overriding any of their variables. */
   async startServices(variant: {
-    billingStore: 'sql' | 'dynamodb';
-    sqlProfile: 'legacy' | 'indexed';
+    billingStore: BillingStoreKind;
+    sqlProfile: SqlProfile;
     env?: Record<string, string>;
     /** Extra `node` arguments for every process started here (e.g. `--cpu-prof`, which NODE_OPTIONS may not carry). */
     nodeArgs?: string[];
@@ -533,7 +534,7 @@ export class Stack {
   }
 
   /** The billing-address service's store variables for a store and SQL profile. */
-  private billingStoreEnv(variant: { billingStore: 'sql' | 'dynamodb'; sqlProfile: 'legacy' | 'indexed' }): Record<string, string> {
+  private billingStoreEnv(variant: { billingStore: BillingStoreKind; sqlProfile: SqlProfile }): Record<string, string> {
     const infra = this.infra as Infrastructure;
     switch (variant.billingStore) {
       case 'sql':
