@@ -10,7 +10,7 @@ async function run(...args: string[]): Promise<{ code: number | null; output: st
   return { code, output: lab.output() };
 }
 
-const COMMANDS = ['up', 'seed', 'migrate', 'bench-store', 'bench-stack', 'load', 'experiment', 'report', 'reconcile'];
+const COMMANDS = ['up', 'seed', 'migrate', 'bench-store', 'bench-stack', 'load', 'experiment', 'report', 'traces', 'reconcile'];
 
 /** Usage errors: the arguments, commander's one line, and the command the hint names. */
 const USAGE_ERRORS: [args: string[], message: string, command: string | undefined][] = [
@@ -19,6 +19,7 @@ const USAGE_ERRORS: [args: string[], message: string, command: string | undefine
   [['report'], "error: missing required argument 'dir'", 'report'],
   [['experiment', '--seed', 'x'], 'error: option \'--seed <n>\' argument \'x\' is invalid. must be a whole number from 0 to 2147483647, got "x"', 'experiment'],
   [['report', 'some-dir', '--spans-from', 'jaeger'], 'error: --spans-from jaeger needs --jaeger <url> (the Jaeger UI / query base URL, e.g. http://localhost:16686)', 'report'],
+  [['traces'], "error: missing required argument 'dir'", 'traces'],
   [['bogus'], "error: unknown command 'bogus'", undefined],
 ];
 

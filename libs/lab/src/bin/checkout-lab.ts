@@ -17,6 +17,7 @@ import { registerBenchStack } from '../commands/bench-stack';
 import { registerExperiment } from '../commands/experiment';
 import { registerMigrate } from '../commands/migrate';
 import { registerSeed } from '../commands/seed';
+import { registerTraces } from '../commands/traces';
 import { registerUp } from '../commands/up';
 import { REPO_ROOT } from '../stack/service-process';
 
@@ -47,8 +48,13 @@ const EXAMPLES: Record<string, string[]> = {
     'npm run lab -- experiment swiftcart --quick',
     'npm run lab -- experiment index-dropped --fail-on-regression   # exit 7 on a regression',
     'npm run lab -- experiment faults --quick     # exit 5 when a fault fails',
+    'npm run lab -- experiment swiftcart --quick --serve-traces   # the trace viewer stays up after the report, until Ctrl-C',
   ],
   report: ['npm run lab -- report ./runs/my-experiment', 'npm run lab -- report ./runs/a ./runs/b --baseline legacy-sql --fail-on-regression'],
+  traces: [
+    'npm run lab -- traces .lab/experiments/swiftcart-20261201-120000   # then open http://127.0.0.1:16680 (LAB_TRACE_VIEWER_PORT)',
+    'npm run lab -- traces .lab/traces                                 # what the receiver stored while `up` ran',
+  ],
   reconcile: ['npm run lab -- reconcile', 'npm run lab -- reconcile --since 2026-12-01T00:00:00Z --json   # exit 6 on a finding'],
 };
 
@@ -74,6 +80,7 @@ registerBenchStack(program);
 registerLoad(program);
 registerExperiment(program);
 registerReport(program);
+registerTraces(program);
 registerReconcile(program);
 
 for (const command of program.commands) {

@@ -10,6 +10,7 @@ import { LabExperimentParts } from '../experiment/lab-parts';
 import { runExperiment } from '../experiment/runner';
 import { REPO_ROOT } from '../stack/service-process';
 import { loadLabSettings } from '../settings';
+import { startViewerProcess, traceViewerLink, untilInterrupted } from './traces';
 
 interface ExperimentOptions {
   quick?: boolean;
@@ -18,6 +19,7 @@ interface ExperimentOptions {
   out?: string;
   failOnRegression?: boolean;
   jaeger?: string;
+  serveTraces?: boolean;
 }
 
 export function registerExperiment(program: Command): void {
@@ -31,9 +33,13 @@ export function registerExperiment(program: Command): void {
     .option('--out <dir>', 'where to write the runs and the report (default: $LAB_DATA_DIR/experiments/<name>-<time>)')
     .option('--fail-on-regression', 'exit 7 when a comparison regresses significantly beyond the experiment\'s thresholds')
     .option('--jaeger <url>', 'Jaeger UI base URL for links from the exemplar traces')
-    .action(async (nameOrFile: string, options: ExperimentOptions) => {
+    .option('--serve-traces', 'keep serving the trace viewer after the report, until Ctrl-C (the exit code stays the experiment\'s)')
+    .action(async (nameOrFile: string, options: ExperimentOptions, command: Command) => {
       const settings = loadLabSettings(process.env);
       const faultsFile = faultsDefinitionFile(nameOrFile);
+      if (faultsFile && options.serveTraces) {
+        command.error('error: --serve-traces does not apply to a faults experiment: serve its runs afterwards with npm run lab -- traces <its output dir>', { exitCode: 2 });
+      }
       if (faultsFile) {
         await runFaultsCommand(faultsFile, options, settings, { say: (line) => process.stderr.write(`${line}\n`), live: liveLine(process.stderr), provenance: provenance() });
         return;
@@ -48,12 +54,16 @@ export function registerExperiment(program: Command): void {
           `${experiment.repetitions} repetition(s) each, interleaved; scenario ${experiment.load.scenario}\n  output: ${outDir}`,
       );
 
+      // The trace viewer over the output directory, in its own process at the lowest priority: each run's traces appear once it has finished.
+      let viewer = await startViewerProcess(settings, { dirs: [outDir], ...(options.jaeger ? { jaegerUrl: options.jaeger } : {}), say });
+      if (viewer) say(`  trace viewer: ${viewer.url} (each run's traces appear once the run has finished)`);
+
       const parts = new LabExperimentParts(settings, say, live);
       const stop = new AbortController();
       const onSignal = () => {
         say('\ninterrupted: stopping after cleaning up …');
         stop.abort();
-        void parts.shutdown().finally(() => process.exit(130));
+        void Promise.all([parts.shutdown(), viewer?.stop()]).finally(() => process.exit(130));
       };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
@@ -63,18 +73,30 @@ export function registerExperiment(program: Command): void {
         provenance: provenance(),
         signal: stop.signal,
         ...(options.seed !== undefined ? { orderSeed: options.seed } : {}),
+      }).catch(async (error: unknown) => {
+        await viewer?.stop();
+        throw error;
       });
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
 
       say('\nanalysing the runs …');
+      const link = traceViewerLink(settings, [outDir]);
       const { report, files } = await writeReport([outDir], outDir, {
         readSpans: otlpFileSpanReader,
         ...(options.jaeger ? { jaegerUrl: options.jaeger } : {}),
+        traceViewer: link,
         onProgress: (line) => say(`  ${line}`),
       });
       process.stdout.write(`\n${summaryTable(report)}\n\n${report.summary.map((line) => `• ${line}`).join('\n')}\n\n`);
       process.stdout.write(`wall time ${formatSeconds(result.wallSeconds)}\nreport: ${files.html}\n        ${files.markdown}\n        ${files.json}\n`);
+      if (options.serveTraces) viewer ??= await startViewerProcess(settings, { dirs: [outDir], ...(options.jaeger ? { jaegerUrl: options.jaeger } : {}), say });
+      else await viewer?.stop();
+      process.stdout.write(
+        options.serveTraces && viewer
+          ? `traces: ${viewer.url}   (serving until Ctrl-C)\n`
+          : `traces: ${link.command}   (then ${link.url}; the report's trace links open there)\n`,
+      );
       const failedCalibration = report.calibration.filter((c) => !c.passed);
       for (const c of failedCalibration) process.stderr.write(`calibration: ${c.variant}: ${c.problems.join('; ')}\n`);
       if (failedCalibration.length) process.exitCode = CALIBRATION_FAILED_EXIT_CODE;
@@ -84,6 +106,8 @@ export function registerExperiment(program: Command): void {
         // Its own code (7); a failed calibration's 4 stands, and a passing gate leaves it alone.
         if (gate.exitCode && !process.exitCode) process.exitCode = gate.exitCode;
       }
+      // The experiment is over: Ctrl-C now only ends the serving, and the exit code stays the experiment's.
+      if (options.serveTraces && viewer) await untilInterrupted(viewer.stop);
     });
 }
 

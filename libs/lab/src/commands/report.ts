@@ -1,6 +1,8 @@
 import { Option, type Command } from 'commander';
 import * as path from 'node:path';
 import { CALIBRATION_FAILED_EXIT_CODE, jaegerSpanReader, otlpFileSpanReader, regressionGate, writeReport, type RegressionThresholds } from '@checkout-lab/report';
+import { loadLabSettings } from '../settings';
+import { traceViewerLink } from './traces';
 
 interface ReportOptions {
   out?: string;
@@ -33,6 +35,8 @@ export function registerReport(program: Command): void {
       const { report, experiment, files } = await writeReport(dirs, outDir, {
         readSpans,
         ...(options.jaeger ? { jaegerUrl: options.jaeger } : {}),
+        // Exemplar ids open the trace viewer while `checkout-lab traces <these dirs>` runs (spans from Jaeger: Jaeger's own links).
+        ...(options.spansFrom === 'files' ? { traceViewer: traceViewerLink(loadLabSettings(process.env), dirs) } : {}),
         ...(options.baseline ? { baseline: options.baseline } : {}),
         onProgress: (line) => process.stderr.write(`  ${line}\n`),
       });
