@@ -11,6 +11,7 @@ export {
 export type { BillingStoreKind, SqlProfile } from './billing-store';
 export { parseDuration, durationSchema, DurationError } from './duration';
 export { runService } from './run-service';
+export { logLine } from './log-line';
 export type { ServiceMain } from './run-service';
 export { seededRandom } from './random';
 export type { Random } from './random';

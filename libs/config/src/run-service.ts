@@ -1,4 +1,5 @@
 import { ConfigError } from './env';
+import { logLine } from './log-line';
 
 export interface ServiceMain<C> {
   name: string;
@@ -11,12 +12,12 @@ export interface ServiceMain<C> {
 
 /**
  * The life of a service process: parse the config (exit 2 naming bad variables), start
- * (exit 1 with a one-line reason, never a stack trace), and on SIGTERM/SIGINT close
+ * (exit 1 with a one-line reason, never a stack trace; both as one JSON log line on stderr), and on SIGTERM/SIGINT close
  * gracefully (exit 0), or exit 1 when that fails or takes longer than the grace period.
  */
 export function runService<C>({ name, loadConfig, start, graceMs = 10_000 }: ServiceMain<C>): void {
   const fail = (what: string, error: unknown, code: number): never => {
-    process.stderr.write(`${name}: ${what}: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(logLine('fatal', name, `${name}: ${what}: ${error instanceof Error ? error.message : String(error)}`, { exit_code: code }));
     process.exit(code);
   };
   let config: C;
@@ -24,7 +25,7 @@ export function runService<C>({ name, loadConfig, start, graceMs = 10_000 }: Ser
     config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
+      process.stderr.write(logLine('fatal', name, error.message, { exit_code: 2 }));
       process.exit(2);
     }
     return fail('failed to read its configuration', error, 2);

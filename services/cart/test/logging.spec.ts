@@ -63,4 +63,16 @@ describe('cart logs', () => {
       ]),
     );
   });
+
+  it('says why it will not start as one JSON line on stderr: a bad setting (exit 2) and a bad telemetry setting (exit 2)', async () => {
+    for (const [env, variable] of [
+      [{ CART_HTTP_PORT: 'eighty' }, 'CART_HTTP_PORT'],
+      [{ OTEL_EXPORTER_OTLP_PROTOCOL: 'carrier-pigeon' }, 'OTEL_EXPORTER_OTLP_PROTOCOL'],
+    ] as const) {
+      const bad = spawnService('services/cart/src/main.ts', { DATABASE_URL: 'postgres://127.0.0.1:1/none', PAYMENT_GRPC_TARGET: '127.0.0.1:1', ...env });
+      expect(await bad.exited).toBe(2);
+      expect(bad.output.stderr.split('\n').filter(Boolean)).toHaveLength(1);
+      expect(serviceLogLines(bad.output.stderr, 'cart')).toEqual([expect.objectContaining({ level: 60, exit_code: 2, msg: expect.stringContaining(variable) })]);
+    }
+  }, 60_000);
 });
