@@ -1,15 +1,16 @@
-import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setMaxListeners } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { checkoutFlow, type Flow } from '../flow';
 import type { EnvLike } from '../scenario-env';
-import { Agents, IterationInterrupted, NodeLoadClient } from './http-client';
-import { IntervalHistogramSink, MetricRegistry, type Tags, TrendSink } from './metrics';
-import { type LoadOptions, parseDuration, resolveOptions, type ScenarioConfig } from './options';
-import { constantStarts, plannedIterations, rampingStarts, rampValueAt, type RateStage } from './schedule';
 import { judgeGenerator, VALIDITY_BOUNDS, type GeneratorVerdict } from '@checkout-lab/run-record';
-import { buildSummary, DEFAULT_TREND_STATS, type LoadSummary, runningLine, type ScenarioState } from './summary';
-import { evaluateThresholds, parseThresholds } from './thresholds';
+import { type Clock, type Executor, type ExecutorContext, scenarioState, systemClock } from './executors/executor';
+import { createExecutor } from './executors/registry';
+import { Agents } from './http-client';
+import { IterationRunner } from './iteration';
+import { IntervalHistogramSink, MetricRegistry, TrendSink } from './metrics';
+import { type LoadOptions, resolveOptions } from './options';
+import { buildSummary, DEFAULT_TREND_STATS, type LoadSummary, runningLine } from './summary';
+import { evaluateThresholds, parseThresholds, type Threshold } from './thresholds';
 import { IterationTracer } from './tracing';
 
 /**
@@ -73,41 +74,18 @@ export interface RunScenarioContext {
   noColor?: boolean;
 }
 
-interface Runtime {
-  name: string;
-  config: ScenarioConfig;
-  startMs: number;
-  durationMs: number;
-  gracefulStopMs: number;
-  maxVUs: number;
-  env: EnvLike;
-  tags: Tags;
-  abort: AbortController;
-  inFlight: number;
-  vus: number;
-  peakVUs: number;
-  planned: number;
-  started: number;
-  dropped: number;
-  targetRate: number | null;
-  rateAt: ((t: number) => number) | null;
-  /** when the scenario ended (ms on the run's clock); shared-iterations may end before its maxDuration */
-  endedMs?: number;
-}
-
 /**
  * Runs a k6 options object (scenarios + thresholds) with the built-in open-model driver and
  * returns the summary in k6's handleSummary shape. Thresholds are evaluated; abortOnFail stops
  * the run. The options may still hold ${VAR} placeholders; they are resolved against ctx.env.
+ * One executor per scenario (executors/), all side by side on one context.
  */
 export async function runScenario(rawOptions: LoadOptions | unknown, ctx: RunScenarioContext = {}): Promise<LoadSummary> {
+  // The options, the metrics and the thresholds: refused before any load is sent.
   const env: EnvLike = ctx.env ?? {};
   const options = resolveOptions(rawOptions, env, ctx.scenarioName ?? 'scenario');
-  const baseUrl = ctx.baseUrl ?? env['BASE_URL'] ?? 'http://127.0.0.1:3000';
-  const flow = ctx.flow ?? checkoutFlow;
   const bounds = { ...DEFAULT_VALIDITY_BOUNDS, ...ctx.validityBounds };
   const trendStats = options.summaryTrendStats ?? DEFAULT_TREND_STATS;
-
   const registry = new MetricRegistry();
   const eventLoopResolutionMs = 5;
   const eventLoop = monitorEventLoopDelay({ resolution: eventLoopResolutionMs });
@@ -115,221 +93,130 @@ export async function runScenario(rawOptions: LoadOptions | unknown, ctx: RunSce
   const thresholds = parseThresholds(options.thresholds, registry);
   evaluateThresholds(thresholds, registry, 0); // rejects aggregations that do not fit their metric, before any load
 
-  const runtimes = Object.entries(options.scenarios).map(([name, config]) => makeRuntime(name, config, env));
-  const plannedMs = Math.max(...runtimes.map((r) => r.startMs + r.durationMs));
-  const agents = new Agents(Math.max(1, runtimes.reduce((n, r) => n + r.maxVUs, 0)));
+  // The executors and the context they share.
+  const executors = Object.entries(options.scenarios).map(([name, config]) => createExecutor(name, config, env));
+  const plannedMs = Math.max(...executors.map((e) => e.scenario.startMs + e.durationMs));
+  const agents = new Agents(Math.max(1, executors.reduce((n, e) => n + e.maxVUs, 0)));
   const tracer = IterationTracer.create(env, ctx.otlp);
-  const checks = new Map<string, { passes: number; fails: number }>();
+  const iterations = new IterationRunner({ flow: ctx.flow ?? checkoutFlow, baseUrl: ctx.baseUrl ?? env['BASE_URL'] ?? 'http://127.0.0.1:3000', env, scenarioName: ctx.scenarioName, agents, registry, tracer });
+  const clock = systemClock();
+  const stop = new RunStop(executors, ctx.signal);
+  const executorContext: ExecutorContext = { clock, stopped: stop.signal, metrics: registry, runIteration: (scenario, vu) => iterations.run(scenario, vu) };
+
+  // Run them all, with the live figures and abortOnFail alongside.
+  const ticker = startTicker({ executors, iterations, registry, thresholds, clock, plannedMs, onProgress: ctx.onProgress, progressEveryMs: ctx.progressIntervalMs ?? 1000, stop: stop.stop });
+  eventLoop.enable();
+  try {
+    await Promise.all(executors.map((e) => e.run(executorContext)));
+  } finally {
+    clearInterval(ticker);
+    eventLoop.disable();
+    stop.dispose();
+    agents.destroy();
+    await tracer.shutdown();
+  }
+
+  // The summary.
+  const durationMs = clock.now();
+  registry.add('vus', 0);
+  registry.add('vus_max', allocatedVUs(executors));
+  evaluateThresholds(thresholds, registry, durationMs / 1000);
+  return buildSummary({
+    registry,
+    thresholds,
+    trendStats,
+    durationMs,
+    checks: iterations.checks,
+    validity: judgeValidity(registry, bounds),
+    scenarios: Object.fromEntries(executors.map((e) => [e.scenario.name, scenarioState(e)])),
+    ...(stop.reason ? { aborted: stop.reason } : {}),
+    isStdOutTTY: ctx.isStdOutTTY ?? false,
+    isStdErrTTY: ctx.isStdErrTTY ?? false,
+    noColor: ctx.noColor ?? false,
+  });
+}
+
+/**
+ * The run's stop: the caller's signal, or a failed abortOnFail threshold, ends every scenario at
+ * once and cuts off their in-flight iterations; the first reason is kept (state.aborted).
+ */
+class RunStop {
+  private readonly controller = new AbortController();
+  reason: string | undefined;
+
+  constructor(
+    private readonly executors: readonly Executor[],
+    private readonly external: AbortSignal | undefined,
+  ) {
+    setMaxListeners(0, this.controller.signal);
+    if (external?.aborted) this.onExternalAbort();
+    external?.addEventListener('abort', this.onExternalAbort, { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  readonly stop = (reason: string): void => {
+    if (this.reason) return;
+    this.reason = reason;
+    this.controller.abort();
+    for (const e of this.executors) e.scenario.interrupt.abort();
+  };
+
+  private readonly onExternalAbort = (): void => this.stop('stopped by the caller (signal)');
+
+  dispose(): void {
+    this.external?.removeEventListener('abort', this.onExternalAbort);
+  }
+}
+
+function allocatedVUs(executors: readonly Executor[]): number {
+  return executors.reduce((n, e) => n + e.scenario.vus, 0);
+}
+
+/**
+ * Every 250 ms: the vus / vus_max gauges; a progress report every `progressEveryMs`; the
+ * abortOnFail thresholds every 2 s, as k6 evaluates them.
+ */
+function startTicker(p: {
+  executors: readonly Executor[];
+  iterations: IterationRunner;
+  registry: MetricRegistry;
+  thresholds: Threshold[];
+  clock: Clock;
+  plannedMs: number;
+  onProgress: ((progress: LoadProgress) => void) | undefined;
+  progressEveryMs: number;
+  stop: (reason: string) => void;
+}): NodeJS.Timeout {
+  const { executors, iterations, registry, thresholds, clock, onProgress } = p;
   const httpDuration = registry.sink('http_req_duration') as TrendSink;
-  let httpReqs = 0;
-  let httpErrors = 0;
-  let iterationCounter = 0;
-  let interrupted = 0;
-  let aborted: string | undefined;
-
-  const t0 = performance.now();
-  const now = (): number => performance.now() - t0;
-  const stopAll = new AbortController();
-  setMaxListeners(0, stopAll.signal);
-  for (const rt of runtimes) setMaxListeners(0, rt.abort.signal); // one listener per in-flight request
-  const stop = (reason: string): void => {
-    if (aborted) return;
-    aborted = reason;
-    stopAll.abort();
-    for (const rt of runtimes) rt.abort.abort();
-  };
-  const onExternalAbort = (): void => stop('stopped by the caller (signal)');
-  if (ctx.signal?.aborted) onExternalAbort();
-  ctx.signal?.addEventListener('abort', onExternalAbort, { once: true });
-
-  const runIteration = async (rt: Runtime, vu: number): Promise<void> => {
-    const iteration = iterationCounter++;
-    rt.inFlight++;
-    const tags: Tags = { scenario: rt.name, ...rt.tags };
-    const trace = tracer.start({
-      'lab.run_id': env['RUN_ID'] || 'adhoc',
-      'lab.variant': env['VARIANT'] || 'default',
-      'load.scenario': ctx.scenarioName ?? rt.name,
-      'load.iteration': iteration,
-      'load.vu': vu,
-    });
-    let failure: string | undefined;
-    const client = new NodeLoadClient(agents, registry, tags, rt.abort.signal, {
-      onCheck: (name, ok) => {
-        const entry = checks.get(name) ?? { passes: 0, fails: 0 };
-        if (ok) entry.passes++;
-        else {
-          entry.fails++;
-          failure ??= `check failed: ${name}`;
-        }
-        checks.set(name, entry);
-      },
-      onRequestError: () => {
-        httpErrors++;
-        failure ??= 'HTTP request failed';
-      },
-    });
-    const started = performance.now();
-    let cutOff = false;
-    try {
-      await flow(client, { baseUrl, env: rt.env, traceparent: trace.traceparent, random: Math.random });
-    } catch (error) {
-      if (error instanceof IterationInterrupted) cutOff = true;
-      else failure = `iteration threw: ${error instanceof Error ? error.message : String(error)}`;
-    } finally {
-      rt.inFlight--;
-      httpReqs = (registry.sink('http_reqs')?.samples ?? 0);
-    }
-    if (!cutOff) {
-      registry.add('iterations', 1, tags);
-      registry.add('iteration_duration', performance.now() - started, tags);
-    } else {
-      interrupted++;
-    }
-    trace.end({ error: cutOff ? 'interrupted' : failure });
-  };
-
-  const runArrivalRate = async (rt: Runtime, starts: Generator<number>): Promise<void> => {
-    if (rt.config.executor !== 'constant-arrival-rate' && rt.config.executor !== 'ramping-arrival-rate') return;
-    let idle = rt.config.preAllocatedVUs;
-    rt.vus = idle;
-    rt.peakVUs = idle;
-    const running = new Set<Promise<void>>();
-    let vuSeq = 0;
-    for (const offset of starts) {
-      if (offset >= rt.durationMs) break;
-      const due = rt.startMs + offset;
-      if (!(await sleepUntil(due, now, stopAll.signal))) break;
-      rt.planned++;
-      if (idle > 0) {
-        idle--;
-        rt.started++;
-        registry.add('schedule_lag', Math.max(0, now() - due), { scenario: rt.name });
-        const p = runIteration(rt, vuSeq++ % Math.max(1, rt.vus)).finally(() => {
-          idle++;
-          running.delete(p);
-        });
-        running.add(p);
-      } else {
-        // k6: no free VU, so the iteration is dropped; a new VU is added (up to maxVUs) for the next ones.
-        rt.dropped++;
-        registry.add('dropped_iterations', 1, { scenario: rt.name });
-        if (rt.vus < rt.maxVUs) {
-          rt.vus++;
-          idle++;
-          rt.peakVUs = Math.max(rt.peakVUs, rt.vus);
-        }
-      }
-    }
-    await finishScenario(rt, running);
-  };
-
-  const runVus = async (rt: Runtime): Promise<void> => {
-    const config = rt.config;
-    if (config.executor !== 'constant-vus' && config.executor !== 'ramping-vus') return;
-    const stages = config.executor === 'ramping-vus' ? toStages(config.stages) : [];
-    const targetAt = config.executor === 'constant-vus' ? () => config.vus ?? 1 : (t: number) => rampValueAt(config.startVUs ?? 1, stages, t);
-    const maxVUs = rt.maxVUs;
-    rt.vus = maxVUs;
-    const endAt = rt.startMs + rt.durationMs;
-    if (!(await sleepUntil(rt.startMs, now, stopAll.signal))) return;
-    const running = new Set<Promise<void>>();
-    const loop = async (vu: number): Promise<void> => {
-      while (!stopAll.signal.aborted && now() < endAt) {
-        if (vu >= Math.round(targetAt(now() - rt.startMs))) {
-          await sleep(Math.min(20, Math.max(1, endAt - now())));
-          continue;
-        }
-        rt.planned++;
-        rt.started++;
-        rt.peakVUs = Math.max(rt.peakVUs, rt.inFlight + 1);
-        await runIteration(rt, vu);
-      }
-    };
-    for (let vu = 0; vu < maxVUs; vu++) {
-      const p = loop(vu).finally(() => running.delete(p));
-      running.add(p);
-    }
-    await finishScenario(rt, running);
-  };
-
-  /** k6's shared-iterations: `vus` VUs take the next of `iterations` until none is left or maxDuration is reached. */
-  const runShared = async (rt: Runtime): Promise<void> => {
-    const config = rt.config;
-    if (config.executor !== 'shared-iterations') return;
-    const total = config.iterations ?? 1;
-    if (!(await sleepUntil(rt.startMs, now, stopAll.signal))) return;
-    const endAt = rt.startMs + rt.durationMs;
-    const running = new Set<Promise<void>>();
-    const loop = async (vu: number): Promise<void> => {
-      while (!stopAll.signal.aborted && now() < endAt && rt.started < total) {
-        rt.planned++;
-        rt.started++;
-        rt.peakVUs = Math.max(rt.peakVUs, rt.inFlight + 1);
-        await runIteration(rt, vu);
-      }
-    };
-    for (let vu = 0; vu < rt.maxVUs; vu++) {
-      const p = loop(vu).finally(() => running.delete(p));
-      running.add(p);
-    }
-    await finishScenario(rt, running, true);
-  };
-
-  /** After the scenario's duration: in-flight iterations get gracefulStop to finish, then are interrupted. */
-  const finishScenario = async (rt: Runtime, running: Set<Promise<void>>, endWhenDone = false): Promise<void> => {
-    const endAt = rt.startMs + rt.durationMs;
-    if (endWhenDone) {
-      const idle = new AbortController();
-      const done = Promise.allSettled([...running]).then(() => idle.abort());
-      await sleepUntil(endAt, now, AbortSignal.any([stopAll.signal, idle.signal]));
-      idle.abort();
-      await done;
-    } else {
-      await sleepUntil(endAt, now, stopAll.signal);
-    }
-    if (running.size === 0) {
-      rt.endedMs = now();
-      return;
-    }
-    const all = Promise.allSettled([...running]);
-    const timer = new AbortController();
-    const onStop = (): void => timer.abort();
-    stopAll.signal.addEventListener('abort', onStop, { once: true });
-    const graceful = await Promise.race([all.then(() => true), sleep(rt.gracefulStopMs, false, { signal: timer.signal }).catch(() => false)]);
-    timer.abort();
-    stopAll.signal.removeEventListener('abort', onStop);
-    if (!graceful) rt.abort.abort();
-    await all;
-    rt.endedMs = now();
-  };
-
-  // Live figures and abortOnFail evaluation (k6 evaluates thresholds every 2 s).
+  const sum = (of: (e: Executor) => number): number => executors.reduce((n, e) => n + of(e), 0);
   let lastStarted = 0;
   let lastTick = 0;
   let lastAbortEval = 0;
-  const started = (): number => runtimes.reduce((n, r) => n + r.started, 0);
-  const progressEvery = ctx.progressIntervalMs ?? 1000;
-  const ticker = setInterval(() => {
-    const t = now();
-    const vusBusy = runtimes.reduce((n, r) => n + r.inFlight, 0);
+  return setInterval(() => {
+    const t = clock.now();
+    const vusBusy = sum((e) => e.scenario.inFlight);
     registry.add('vus', vusBusy);
-    registry.add('vus_max', runtimes.reduce((n, r) => n + r.vus, 0));
-    if (ctx.onProgress && t - lastTick >= progressEvery - 5) {
-      const s = started();
-      const targets = runtimes.filter((r) => r.rateAt && t >= r.startMs && t < r.startMs + r.durationMs);
-      ctx.onProgress({
+    registry.add('vus_max', allocatedVUs(executors));
+    if (onProgress && t - lastTick >= p.progressEveryMs - 5) {
+      const s = sum((e) => e.scenario.started);
+      const targets = executors.filter((e) => e.rate && t >= e.scenario.startMs && t < e.scenario.startMs + e.durationMs);
+      const httpReqs = iterations.httpReqs;
+      onProgress({
         elapsedMs: t,
-        plannedMs,
-        targetRate: targets.length === 0 ? null : targets.reduce((n, r) => n + (r.rateAt?.(t - r.startMs) ?? 0), 0),
+        plannedMs: p.plannedMs,
+        targetRate: targets.length === 0 ? null : targets.reduce((n, e) => n + (e.rate?.at(t - e.scenario.startMs) ?? 0), 0),
         achievedRate: ((s - lastStarted) * 1000) / Math.max(1, t - lastTick),
         inFlight: vusBusy,
-        vus: runtimes.reduce((n, r) => n + r.vus, 0),
+        vus: allocatedVUs(executors),
         iterations: registry.sink('iterations')?.samples ?? 0,
-        interrupted,
-        dropped: runtimes.reduce((n, r) => n + r.dropped, 0),
+        interrupted: iterations.interrupted,
+        dropped: sum((e) => e.scenario.dropped),
         httpReqs,
-        errorRate: httpReqs === 0 ? 0 : httpErrors / httpReqs,
+        errorRate: httpReqs === 0 ? 0 : iterations.httpErrors / httpReqs,
         p95Ms: httpDuration.percentile(95),
       });
       lastStarted = s;
@@ -340,69 +227,9 @@ export async function runScenario(rawOptions: LoadOptions | unknown, ctx: RunSce
       lastAbortEval = t;
       const failed = evaluateThresholds(abortable, registry, t / 1000);
       const first = failed[0];
-      if (first) stop(`threshold ${first.metric} '${first.source}' failed (abortOnFail)`);
+      if (first) p.stop(`threshold ${first.metric} '${first.source}' failed (abortOnFail)`);
     }
   }, 250);
-
-  eventLoop.enable();
-  try {
-    await Promise.all(
-      runtimes.map((rt) => {
-        switch (rt.config.executor) {
-          case 'constant-arrival-rate':
-            return runArrivalRate(rt, constantStarts(rt.config.rate, parseDuration(rt.config.timeUnit ?? '1s'), rt.durationMs));
-          case 'ramping-arrival-rate':
-            return runArrivalRate(rt, rampingStarts(rt.config.startRate ?? 0, parseDuration(rt.config.timeUnit ?? '1s'), toStages(rt.config.stages)));
-          case 'constant-vus':
-          case 'ramping-vus':
-            return runVus(rt);
-          case 'shared-iterations':
-            return runShared(rt);
-        }
-      }),
-    );
-  } finally {
-    clearInterval(ticker);
-    eventLoop.disable();
-    ctx.signal?.removeEventListener('abort', onExternalAbort);
-    agents.destroy();
-    await tracer.shutdown();
-  }
-
-  const durationMs = now();
-  registry.add('vus', 0);
-  registry.add('vus_max', runtimes.reduce((n, r) => n + r.vus, 0));
-  evaluateThresholds(thresholds, registry, durationMs / 1000);
-  const validity = judgeValidity(registry, bounds);
-  const scenarios: Record<string, ScenarioState> = {};
-  for (const rt of runtimes) {
-    // shared-iterations ends when its iterations are done, usually well before its maxDuration
-    const seconds = (rt.config.executor === 'shared-iterations' && rt.endedMs !== undefined ? rt.endedMs - rt.startMs : rt.durationMs) / 1000;
-    scenarios[rt.name] = {
-      executor: rt.config.executor,
-      durationMs: rt.durationMs,
-      plannedIterations: rt.planned,
-      startedIterations: rt.started,
-      droppedIterations: rt.dropped,
-      targetRate: rt.targetRate,
-      achievedRate: seconds > 0 ? rt.started / seconds : 0,
-      maxVUs: rt.maxVUs,
-      peakVUs: rt.peakVUs,
-    };
-  }
-  return buildSummary({
-    registry,
-    thresholds,
-    trendStats,
-    durationMs,
-    checks,
-    validity,
-    scenarios,
-    ...(aborted ? { aborted } : {}),
-    isStdOutTTY: ctx.isStdOutTTY ?? false,
-    isStdErrTTY: ctx.isStdErrTTY ?? false,
-    noColor: ctx.noColor ?? false,
-  });
 }
 
 function defineMetrics(registry: MetricRegistry, eventLoopSink: IntervalHistogramSink): void {
@@ -426,78 +253,6 @@ function defineMetrics(registry: MetricRegistry, eventLoopSink: IntervalHistogra
   registry.define('schedule_lag', 'trend', 'time');
   registry.define('generator_event_loop_delay', 'trend', 'time', eventLoopSink);
   registry.ensure('http_req_duration{expected_response:true}');
-}
-
-function makeRuntime(name: string, config: ScenarioConfig, env: EnvLike): Runtime {
-  const base = {
-    name,
-    config,
-    startMs: config.startTime === undefined ? 0 : parseDuration(config.startTime),
-    gracefulStopMs: config.gracefulStop === undefined ? 30_000 : parseDuration(config.gracefulStop),
-    env: { ...env, ...config.env },
-    tags: config.tags ?? {},
-    abort: new AbortController(),
-    inFlight: 0,
-    vus: 0,
-    peakVUs: 0,
-    planned: 0,
-    started: 0,
-    dropped: 0,
-  };
-  switch (config.executor) {
-    case 'constant-arrival-rate': {
-      const unit = parseDuration(config.timeUnit ?? '1s');
-      const perS = (config.rate * 1000) / unit;
-      return { ...base, durationMs: parseDuration(config.duration), maxVUs: config.maxVUs ?? config.preAllocatedVUs, targetRate: perS, rateAt: () => perS };
-    }
-    case 'ramping-arrival-rate': {
-      const unit = parseDuration(config.timeUnit ?? '1s');
-      const stages = toStages(config.stages);
-      const durationMs = stages.reduce((n, s) => n + s.durationMs, 0);
-      const total = plannedIterations(config.startRate ?? 0, unit, stages);
-      return {
-        ...base,
-        durationMs,
-        maxVUs: config.maxVUs ?? config.preAllocatedVUs,
-        targetRate: durationMs > 0 ? (total * 1000) / durationMs : 0,
-        rateAt: (t) => (rampValueAt(config.startRate ?? 0, stages, t) * 1000) / unit,
-      };
-    }
-    case 'constant-vus':
-      return { ...base, durationMs: parseDuration(config.duration), maxVUs: config.vus ?? 1, targetRate: null, rateAt: null };
-    case 'ramping-vus': {
-      const stages = toStages(config.stages);
-      return {
-        ...base,
-        durationMs: stages.reduce((n, s) => n + s.durationMs, 0),
-        maxVUs: Math.max(config.startVUs ?? 1, ...stages.map((s) => s.target)),
-        targetRate: null,
-        rateAt: null,
-      };
-    }
-    case 'shared-iterations': {
-      const vus = config.vus ?? 1;
-      return { ...base, durationMs: parseDuration(config.maxDuration ?? '10m'), maxVUs: vus, vus, targetRate: null, rateAt: null };
-    }
-  }
-}
-
-function toStages(stages: { duration: string | number; target: number }[]): RateStage[] {
-  return stages.map((s) => ({ durationMs: parseDuration(s.duration), target: s.target }));
-}
-
-/**
- * Waits until `due` (ms on the run's monotonic clock) with timers only: never early, typically
- * under 1–2 ms late (the lateness is recorded as schedule_lag). No busy-waiting, so the driver's
- * CPU goes to requests. False if stopped.
- */
-async function sleepUntil(due: number, now: () => number, signal: AbortSignal): Promise<boolean> {
-  for (;;) {
-    if (signal.aborted) return false;
-    const remaining = due - now();
-    if (remaining <= 0) return true;
-    await sleep(Math.max(1, Math.floor(remaining)), undefined, { signal }).catch(() => undefined);
-  }
 }
 
 function judgeValidity(registry: MetricRegistry, bounds: { scheduleLagP99Ms: number; eventLoopDelayP99Ms: number }): GeneratorVerdict {
