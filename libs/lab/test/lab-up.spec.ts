@@ -14,6 +14,7 @@ describe('checkout-lab up', () => {
     const ports = await labPorts();
     let started: StackProcesses = { lab: 0, services: {}, postgres: [] };
     let restartedPayment = 0;
+    let viewerPid = 0;
     const lab = spawnLab(['up'], { ...ports, LAB_DATA_DIR: dataDir, LAB_SEED_USERS: '300', LAB_SEED_ADDRESSES_PER_USER: '2' });
     try {
       await lab.waitFor(/^ready$/m, 100_000);
@@ -22,6 +23,17 @@ describe('checkout-lab up', () => {
       expect(paid.status).toBe(200);
       expect(await paid.json()).toMatchObject({ status: 'paid' });
       started = readProcesses(dataDir);
+
+      // The trace viewer beside the stack lists the checkout's trace as paid: it has the receiver decode what it spooled first.
+      const viewer = `http://127.0.0.1:${ports.LAB_TRACE_VIEWER_PORT}`;
+      expect(lab.output()).toContain(`trace viewer         ${viewer}`);
+      let listed = 0;
+      for (let attempt = 0; attempt < 20 && listed === 0; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 500)); // the services export every 500 ms
+        listed = ((await (await fetch(`${viewer}/api/traces?outcome=paid`)).json()) as { total: number }).total;
+      }
+      expect(listed).toBe(1);
+      viewerPid = ((await (await fetch(`${viewer}/api/health`)).json()) as { pid: number }).pid;
 
       // Supervision: payment killed from outside is reported at once, restarted, and serves again.
       const killed = started.services['payment'] as number;
@@ -44,7 +56,7 @@ describe('checkout-lab up', () => {
     expect(await lab.exited).toBe(0);
     expect(lab.output()).not.toMatch(/cart restarted/);
     expect(pidsIn(started).length).toBe(7); // stripe double, 3 services, the trace receiver, 2 PostgreSQL servers
-    const pids = [...pidsIn(started), ...pidsIn(readProcesses(dataDir)), restartedPayment];
+    const pids = [...pidsIn(started), ...pidsIn(readProcesses(dataDir)), restartedPayment, viewerPid];
     expect(pids.filter(isAlive)).toEqual([]);
     expect(await portInUse(Number(ports.CART_HTTP_PORT))).toBe(false);
   }, 180_000);
