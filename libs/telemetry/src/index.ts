@@ -17,4 +17,4 @@ export { withSpan, failSpan, businessMetrics, type CheckoutOutcome, type Payment
 export { startTraceReceiver, type TraceReceiver, type TraceReceiverOptions } from './receiver/otlp-receiver';
 export { readRunSpans, runSpansDir, UNASSIGNED_RUN, SPANS_FILE } from './receiver/span-store';
 export { parseOtlpJson, readOtlpJsonFiles, readOtlpJsonLines, readOtlpJsonRanges, flattenOtlp, TraceFormatError, type OtlpTraceRequest, type OtlpReadOptions, type OtlpJsonLine, type ByteRange } from './reader/otlp-json';
-export { readJaegerSpans, flattenJaeger, type JaegerQuery } from './reader/jaeger';
+export { readJaegerSpans, type JaegerQuery } from './reader/jaeger';

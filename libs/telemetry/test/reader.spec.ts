@@ -103,56 +103,68 @@ describe('OTLP/JSON files', () => {
   });
 });
 
-describe('Jaeger query API', () => {
+describe('Jaeger query API (v2, api/v3)', () => {
   let server: Server;
   let baseUrl: string;
   const requests: URL[] = [];
-  const trace = {
-    traceID: '5b8efff798038103d269b633813fc60c',
-    spans: [
+  const attr = (key: string, value: Record<string, unknown>) => ({ key, value });
+  const traceA = '5b8efff798038103d269b633813fc60c';
+  const traceB = '6b8efff798038103d269b633813fc60d';
+  const cart = {
+    resource: { attributes: [attr('service.name', { stringValue: 'cart' }), attr('service.version', { stringValue: '0.1.0' })] },
+    scopeSpans: [
       {
-        traceID: '5b8efff798038103d269b633813fc60c',
-        spanID: 'eee19b7ec3c1b174',
-        operationName: 'POST /carts/:cartId/checkout',
-        references: [],
-        startTime: 1700000000000000,
-        duration: 250000,
-        tags: [
-          { key: 'span.kind', type: 'string', value: 'server' },
-          { key: 'lab.run_id', type: 'string', value: 'run-7' },
-          { key: 'http.response.status_code', type: 'int64', value: 200 },
+        scope: { name: '@opentelemetry/instrumentation-http' },
+        spans: [
+          {
+            traceId: traceA,
+            spanId: 'eee19b7ec3c1b174',
+            name: 'POST /carts/:cartId/checkout',
+            kind: 2,
+            startTimeUnixNano: '1700000000000000000',
+            endTimeUnixNano: '1700000000250000000',
+            attributes: [attr('lab.run_id', { stringValue: 'run-7' }), attr('http.response.status_code', { intValue: '200' })],
+            status: {},
+          },
+          // Another run's trace in the same window: left out.
+          { traceId: traceB, spanId: 'aaa19b7ec3c1b174', name: 'POST /carts', kind: 2, startTimeUnixNano: '1700000001000000000', endTimeUnixNano: '1700000001005000000', attributes: [attr('lab.run_id', { stringValue: 'run-8' })], status: {} },
         ],
-        logs: [],
-        processID: 'p1',
-      },
-      {
-        traceID: '5b8efff798038103d269b633813fc60c',
-        spanID: 'e19b7ec3c1b175',
-        operationName: 'payment.authorize',
-        references: [{ refType: 'CHILD_OF', traceID: '5b8efff798038103d269b633813fc60c', spanID: 'eee19b7ec3c1b174' }],
-        startTime: 1700000000010000,
-        duration: 1500,
-        tags: [
-          { key: 'otel.status_code', type: 'string', value: 'ERROR' },
-          { key: 'otel.status_description', type: 'string', value: 'stripe is unavailable' },
-          { key: 'error', type: 'bool', value: true },
-        ],
-        logs: [{ timestamp: 1700000000011000, fields: [{ key: 'event', type: 'string', value: 'exception' }, { key: 'exception.message', type: 'string', value: 'x' }] }],
-        processID: 'p2',
       },
     ],
-    processes: {
-      p1: { serviceName: 'cart', tags: [{ key: 'service.version', type: 'string', value: '0.1.0' }] },
-      p2: { serviceName: 'payment', tags: [] },
-    },
+  };
+  const payment = {
+    resource: { attributes: [attr('service.name', { stringValue: 'payment' })] },
+    scopeSpans: [
+      {
+        scope: { name: 'checkout-lab' },
+        spans: [
+          {
+            traceId: traceA,
+            spanId: '00e19b7ec3c1b175',
+            parentSpanId: 'eee19b7ec3c1b174',
+            name: 'payment.authorize',
+            kind: 1,
+            startTimeUnixNano: '1700000000010000000',
+            endTimeUnixNano: '1700000000011500000',
+            status: { code: 2, message: 'stripe is unavailable' },
+            events: [{ name: 'exception', timeUnixNano: '1700000000011000000', attributes: [attr('exception.message', { stringValue: 'x' })] }],
+          },
+        ],
+      },
+    ],
   };
 
   beforeAll(async () => {
     server = createServer((request, response) => {
       const url = new URL(request.url ?? '/', 'http://localhost');
       requests.push(url);
-      if (url.pathname !== '/api/traces') return void response.writeHead(404).end();
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ data: [trace], total: 0, limit: 0, offset: 0, errors: null }));
+      if (url.pathname !== '/api/v3/traces') return void response.writeHead(404).end();
+      // Jaeger answers 404 when it finds no trace.
+      if (url.searchParams.get('query.service_name') === 'billing-address') {
+        return void response.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"httpCode":404,"message":"No traces found"}}');
+      }
+      // Each service's answer holds whole traces: the payment span comes with cart's query too.
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ result: { resourceSpans: [cart, payment] } }));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const address = server.address();
@@ -160,17 +172,19 @@ describe('Jaeger query API', () => {
   });
   afterAll(() => new Promise((resolve) => server.close(resolve)));
 
-  it('queries by service, window and lab.run_id tag, and converts µs timestamps, kinds, status and logs', async () => {
+  it('queries /api/v3/traces by service and window, reads its OTLP JSON, de-duplicates, and keeps only the run\'s traces', async () => {
     const start = new Date(1700000000000);
     const end = new Date(1700000060000);
-    const spans = await readJaegerSpans({ baseUrl, services: ['cart', 'payment'], start, end, runId: 'run-7', limit: 50 });
-    expect(requests.map((u) => Object.fromEntries(u.searchParams))).toEqual([
-      { service: 'cart', start: '1700000000000000', end: '1700000060000000', limit: '50', tags: '{"lab.run_id":"run-7"}' },
-      { service: 'payment', start: '1700000000000000', end: '1700000060000000', limit: '50', tags: '{"lab.run_id":"run-7"}' },
-    ]);
-    expect(spans).toHaveLength(2);
-    expect(spans[0]).toMatchObject({
-      spanId: 'eee19b7ec3c1b174',
+    const spans = await readJaegerSpans({ baseUrl, services: ['cart', 'payment', 'billing-address'], start, end, runId: 'run-7', limit: 50 });
+    expect(requests.map((u) => [u.pathname, Object.fromEntries(u.searchParams)])).toEqual(
+      ['cart', 'payment', 'billing-address'].map((service) => [
+        '/api/v3/traces',
+        { 'query.service_name': service, 'query.start_time_min': '2023-11-14T22:13:20.000Z', 'query.start_time_max': '2023-11-14T22:14:20.000Z', 'query.search_depth': '50' },
+      ]),
+    );
+    expect(spans.map((s) => s.spanId).sort()).toEqual(['00e19b7ec3c1b175', 'eee19b7ec3c1b174']);
+    expect(spans.find((s) => s.spanId === 'eee19b7ec3c1b174')).toMatchObject({
+      traceId: traceA,
       kind: 'server',
       service: 'cart',
       status: 'unset',
@@ -179,22 +193,20 @@ describe('Jaeger query API', () => {
       attributes: { 'lab.run_id': 'run-7', 'http.response.status_code': 200 },
       resource: { 'service.name': 'cart', 'service.version': '0.1.0' },
     });
-    expect(spans[0]?.parentSpanId).toBeUndefined();
-    expect(spans[1]).toMatchObject({
-      spanId: '00e19b7ec3c1b175',
+    expect(spans.find((s) => s.spanId === '00e19b7ec3c1b175')).toMatchObject({
       parentSpanId: 'eee19b7ec3c1b174',
       kind: 'internal',
+      service: 'payment',
       status: 'error',
       statusMessage: 'stripe is unavailable',
-      attributes: {},
       events: [{ name: 'exception', timeUnixNano: 1700000000011000000n, attributes: { 'exception.message': 'x' } }],
     });
   });
 
-  it('reports an answer that is not a Jaeger trace list', async () => {
+  it('reports an answer that is not api/v3 trace data, and a failed query', async () => {
     await expect(
-      readJaegerSpans({ baseUrl, services: ['cart'], start: new Date(0), end: new Date(1), fetchImpl: async () => new Response('{"oops":1}') }),
-    ).rejects.toThrow(/no "data" array/);
+      readJaegerSpans({ baseUrl, services: ['cart'], start: new Date(0), end: new Date(1), fetchImpl: async () => new Response('{"data":[]}') }),
+    ).rejects.toThrow(/no "result.resourceSpans" in the answer \(is this Jaeger's api\/v3\?\)/);
     await expect(
       readJaegerSpans({ baseUrl, services: ['cart'], start: new Date(0), end: new Date(1), fetchImpl: async () => new Response('', { status: 503 }) }),
     ).rejects.toThrow(/answered 503/);
