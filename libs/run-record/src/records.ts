@@ -21,9 +21,9 @@ export const cpuQuotaSchema = z.object({
   reason: z.string().optional(),
   /**
    * Set when the quota was tuned to a lookup time (the experiment's legacyLookupMs): the target,
-   * the lookup's cost on a whole CPU (ms), and one lookup's time alone at the chosen quota.
+   * one lookup's time alone at the chosen quota, and the quota the tuning started from.
    */
-  tuned: z.object({ lookupMs: z.number().positive(), cpuMs: z.number(), measuredMs: z.number() }).optional(),
+  tuned: z.object({ lookupMs: z.number().positive(), measuredMs: z.number(), from: z.number().positive() }).optional(),
 });
 export type CpuQuota = z.infer<typeof cpuQuotaSchema>;
 

@@ -47,9 +47,8 @@ export const settingsSchema = z
     /** A CPU quota for the legacy billing PostgreSQL, as a fraction of one CPU (e.g. 0.3), or 'off' (default: LAB_LEGACY_CPU_QUOTA). */
     legacyCpuQuota: z.union([z.number().min(0.01).max(64), z.literal('off')]),
     /**
-     * The legacy server defined by its lookup time instead of a share of this host's CPU: before
-     * the first run, the lookup's CPU cost is measured and the quota set to cost / legacyLookupMs
-     * (needs a quota: legacyCpuQuota not off; its value is then not used).
+     * The legacy server defined by its lookup time instead: before the first run, the CPU quota
+     * (starting from legacyCpuQuota) is tuned until one legacy lookup, alone, takes this long.
      */
     legacyLookupMs: z.number().positive().max(10_000),
   })

@@ -183,8 +183,8 @@ export class Stack {
   /** The cgroup of the legacy server's CPU quota, removed once the server has stopped. */
   private quotaGroup: string | undefined;
   private quotaWarned: string | undefined;
-  /** The quota tuned to a lookup time (tuneLegacyQuota), per target lookup time (ms). */
-  private readonly tunedQuotas = new Map<number, NonNullable<CpuQuota['tuned']> & { fraction: number }>();
+  /** The quota tuned to a lookup time (tuneLegacyQuota), per "target ms @ starting quota". */
+  private readonly tunedQuotas = new Map<string, NonNullable<CpuQuota['tuned']> & { fraction: number }>();
 
   /**
    * Pins the lab process (the load driver and the trace receiver run in it, and the services it
@@ -225,8 +225,8 @@ export class Stack {
       legacyCpuQuota = applyCpuQuota(quotaRequest, tree, { groupName: `checkout-lab-${process.pid}` });
       if (legacyCpuQuota.group) this.quotaGroup = legacyCpuQuota.group;
       if (legacyCpuQuota.applied && override.legacyLookupMs !== undefined) {
-        const { fraction, ...tuned } = await this.tuneLegacyQuota(override.legacyLookupMs, tree);
-        legacyCpuQuota = { ...applyCpuQuota(fraction, tree, { groupName: `checkout-lab-${process.pid}` }), requested: `tuned to a ${tuned.lookupMs} ms lookup`, tuned };
+        const tuned = await this.tuneLegacyQuota(override.legacyLookupMs, quotaRequest, tree);
+        legacyCpuQuota = { ...applyCpuQuota(tuned.fraction, tree, { groupName: `checkout-lab-${process.pid}` }), requested: legacyCpuQuota.requested, tuned: { lookupMs: tuned.lookupMs, measuredMs: tuned.measuredMs, from: tuned.from } };
       }
       if (!legacyCpuQuota.applied && this.quotaWarned !== legacyCpuQuota.reason) {
         this.quotaWarned = legacyCpuQuota.reason;
@@ -429,28 +429,32 @@ export class Stack {
 
   /**
    * The legacy server defined by how long its lookup takes rather than by a share of this host's
-   * CPU. The scan's CPU cost is measured on a whole CPU (the quota lifted; the legacy CPU is its
-   * own, so the time is its CPU time): the median of 11 lookups (a sequential scan, index scans
-   * off, EXPLAIN ANALYZE's execution time, after one to warm up). The quota is that cost over
-   * `lookupMs`; one lookup's time alone at that quota (median of 5) is recorded beside it.
-   * Measured here: the same quota gave scans 15 % apart from one experiment to the next, and a
-   * queue near saturation turns that into 0 % or 12 % timeouts; a faster host would see none.
-   * Tuned once per experiment, then reused by every run.
+   * CPU: the quota is scaled until one legacy lookup, alone (a sequential scan, index scans off,
+   * EXPLAIN ANALYZE's execution time, the median of 5), takes `lookupMs` within 3 % (at most 4
+   * rounds). A host's speed moves from one experiment to the next (measured here: the same quota
+   * gave scans 15 % apart), and a queue near saturation turns that into 0 % or 12 % timeouts; a
+   * faster machine would otherwise see none. Tuned once per experiment, then reused by every run.
    */
-  async tuneLegacyQuota(lookupMs: number, tree: number[]): Promise<NonNullable<CpuQuota['tuned']> & { fraction: number }> {
-    const known = this.tunedQuotas.get(lookupMs);
+  async tuneLegacyQuota(lookupMs: number, from: number, tree: number[]): Promise<NonNullable<CpuQuota['tuned']> & { fraction: number }> {
+    const key = `${lookupMs}@${from}`;
+    const known = this.tunedQuotas.get(key);
     if (known) return known;
     if (!this.infra) throw new Error('the legacy server is not running');
     const billingDb = this.infra.billingDb;
-    const group = { groupName: `checkout-lab-${process.pid}` };
-    applyCpuQuota(1, tree, group);
-    const cpuMs = await timeLegacyLookup(billingDb, 11);
-    const fraction = nextTunedQuota(1, cpuMs, lookupMs);
-    applyCpuQuota(fraction, tree, group);
-    const measuredMs = await timeLegacyLookup(billingDb, 5);
-    this.say(`legacy server: a lookup costs ${cpuMs.toFixed(1)} ms on a whole CPU → ${fraction} of a CPU for ${lookupMs} ms (measured ${measuredMs.toFixed(0)} ms alone)`);
-    const tuned = { fraction, lookupMs, cpuMs: round1(cpuMs), measuredMs: round1(measuredMs) };
-    this.tunedQuotas.set(lookupMs, tuned);
+    let fraction = from;
+    let measuredMs = Number.NaN;
+    for (let round = 1; round <= 4; round++) {
+      applyCpuQuota(fraction, tree, { groupName: `checkout-lab-${process.pid}` });
+      measuredMs = await timeLegacyLookup(billingDb, 5);
+      this.say(`tuning the legacy server: ${fraction} of a CPU → lookup alone ${measuredMs.toFixed(0)} ms (target ${lookupMs} ms)`);
+      if (Math.abs(measuredMs / lookupMs - 1) <= 0.03) break;
+      const next = nextTunedQuota(fraction, measuredMs, lookupMs);
+      if (next === fraction) break; // at a bound
+      fraction = next;
+      if (round === 4) measuredMs = await timeLegacyLookup(billingDb, 5);
+    }
+    const tuned = { fraction, lookupMs, measuredMs: Math.round(measuredMs * 10) / 10, from };
+    this.tunedQuotas.set(key, tuned);
     return tuned;
   }
 
@@ -734,7 +738,6 @@ async function timeLegacyLookup(billingDb: string, samples: number): Promise<num
   return withClient(billingDb, async (client) => {
     await client.query('SET enable_indexscan = off; SET enable_bitmapscan = off; SET enable_indexonlyscan = off; SET max_parallel_workers_per_gather = 0');
     const times: number[] = [];
-    await client.query(`EXPLAIN (ANALYZE, TIMING OFF) ${BILLING_LOOKUP_SQL}`, ['user-1']); // warms the backend
     for (let i = 0; i < samples; i++) {
       const { rows } = await client.query<{ 'QUERY PLAN': [{ 'Execution Time': number }] }>(`EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) ${BILLING_LOOKUP_SQL}`, [`user-${i + 1}`]);
       times.push(rows[0]?.['QUERY PLAN'][0]['Execution Time'] ?? Number.NaN);
@@ -744,6 +747,3 @@ async function timeLegacyLookup(billingDb: string, samples: number): Promise<num
   });
 }
 
-function round1(value: number): number {
-  return Math.round(value * 10) / 10;
-}
