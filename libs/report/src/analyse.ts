@@ -281,9 +281,6 @@ export interface Report {
       /** The legacy PostgreSQL's CPU quota as a fraction of one CPU; null when none was asked for or it could not be applied. */
       legacy_cpu_quota: number | null;
       legacy_cpu_quota_reason: string | null;
-      /** When the quota was tuned to a lookup time: the target, and one lookup's time alone at the quota chosen. */
-      legacy_lookup_target_ms: number | null;
-      legacy_lookup_alone_ms: number | null;
     }[];
     /** One sentence on where the legacy server ran, for the pages. */
     isolation_summary: string;
@@ -419,8 +416,6 @@ export function analyse(runs: readonly RunData[], options: AnalyseOptions = {}):
             reason: i.reason ?? null,
             legacy_cpu_quota: quota?.applied ? quota.cpus : null,
             legacy_cpu_quota_reason: quota && !quota.applied ? (quota.reason ?? null) : null,
-            legacy_lookup_target_ms: quota?.applied && quota.tuned ? quota.tuned.lookupMs : null,
-            legacy_lookup_alone_ms: quota?.applied && quota.tuned ? quota.tuned.measuredMs : null,
           };
         }),
       isolation_summary: '',
@@ -442,9 +437,7 @@ export function isolationSummary(isolation: Report['provenance']['isolation'], r
     const where = i.applied ? `on CPU ${i.legacy_cpus ?? '?'}` : `on every CPU, not isolated (${i.reason ?? 'no reason recorded'})`;
     const quota =
       i.legacy_cpu_quota !== null
-        ? ` with ${i.legacy_cpu_quota} of a CPU (cgroup quota${
-            i.legacy_lookup_target_ms !== null ? `, tuned so that a lookup alone takes ${i.legacy_lookup_target_ms} ms: measured ${i.legacy_lookup_alone_ms ?? '?'} ms` : ''
-          })`
+        ? ` with ${i.legacy_cpu_quota} of a CPU (cgroup quota)`
         : i.legacy_cpu_quota_reason
           ? ` without its CPU quota (${i.legacy_cpu_quota_reason})`
           : '';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
-import { analyse, distinctPcts, isolationSummary, type Comparison, type Report } from '../src/analyse';
+import { analyse, distinctPcts, type Comparison, type Report } from '../src/analyse';
 import { regressionGate } from '../src/regression-gate';
 import { loadRuns, ReportInputError } from '../src/run-data';
 import { REPORT_SCHEMA_PATH } from '../src/schema';
@@ -271,28 +271,5 @@ describe('writeReport from run directories', () => {
     await expect(writeReport([runDir as string], path.join(dir, 'out'))).rejects.toThrow(ReportInputError);
     await expect(writeReport([runDir as string], path.join(dir, 'out'))).rejects.toThrow(/run\.json: unexpected content\n {2}- variant/);
     expect(existsSync(path.join(dir, 'out'))).toBe(false);
-  });
-});
-
-describe('isolationSummary', () => {
-  const run = (id: string, tuned: boolean) => ({
-    run_id: id,
-    applied: true,
-    legacy_cpus: '1',
-    stack_cpus: '0',
-    reason: null,
-    legacy_cpu_quota: tuned ? 0.212 : 0.3,
-    legacy_cpu_quota_reason: null,
-    legacy_lookup_target_ms: tuned ? 160 : null,
-    legacy_lookup_alone_ms: tuned ? 158.2 : null,
-  });
-
-  it('says where the legacy server ran, its quota and, when the quota was tuned, the lookup time it was tuned to', () => {
-    expect(isolationSummary([run('a', true), run('b', true)], 2)).toBe(
-      'The legacy billing server ran on CPU 1 with 0.212 of a CPU (cgroup quota, tuned so that a lookup alone takes 160 ms: measured 158.2 ms), the rest of the stack and the load generator on CPU 0, in 2 of 2 runs.',
-    );
-    expect(isolationSummary([run('a', false)], 1)).toBe(
-      'The legacy billing server ran on CPU 1 with 0.3 of a CPU (cgroup quota), the rest of the stack and the load generator on CPU 0, in 1 of 1 runs.',
-    );
   });
 });

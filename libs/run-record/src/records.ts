@@ -19,11 +19,6 @@ export const cpuQuotaSchema = z.object({
   /** The cgroup's path. */
   group: z.string().optional(),
   reason: z.string().optional(),
-  /**
-   * Set when the quota was tuned to a lookup time (the experiment's legacyLookupMs): the target,
-   * one lookup's time alone at the chosen quota, and the quota the tuning started from.
-   */
-  tuned: z.object({ lookupMs: z.number().positive(), measuredMs: z.number(), from: z.number().positive() }).optional(),
 });
 export type CpuQuota = z.infer<typeof cpuQuotaSchema>;
 

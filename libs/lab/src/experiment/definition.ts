@@ -46,11 +46,6 @@ export const settingsSchema = z
     stackCpus: z.string().regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'must be a CPU list such as 0 or 0-2'),
     /** A CPU quota for the legacy billing PostgreSQL, as a fraction of one CPU (e.g. 0.3), or 'off' (default: LAB_LEGACY_CPU_QUOTA). */
     legacyCpuQuota: z.union([z.number().min(0.01).max(64), z.literal('off')]),
-    /**
-     * The legacy server defined by its lookup time instead: before the first run, the CPU quota
-     * (starting from legacyCpuQuota) is tuned until one legacy lookup, alone, takes this long.
-     */
-    legacyLookupMs: z.number().positive().max(10_000),
   })
   .partial()
   .strict();

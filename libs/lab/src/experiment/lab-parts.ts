@@ -57,7 +57,6 @@ export class LabExperimentParts implements ExperimentParts {
       ...(variant.settings.legacyCpus !== undefined ? { legacyCpus: variant.settings.legacyCpus } : {}),
       ...(variant.settings.stackCpus !== undefined ? { stackCpus: variant.settings.stackCpus } : {}),
       ...(variant.settings.legacyCpuQuota !== undefined ? { legacyCpuQuota: String(variant.settings.legacyCpuQuota) } : {}),
-      ...(variant.settings.legacyLookupMs !== undefined ? { legacyLookupMs: variant.settings.legacyLookupMs } : {}),
     });
     const billingDb = stack.billingDatabaseUrl as string;
     const loadEnv = { ...experiment.load.env, SEED_USERS: String(experiment.seed.users), VARIANT: variant.name };

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { allowedCpus, applyIsolation, expandCpuList, parseIsolationRequest, planIsolation } from './cpu-isolation';
-import { applyCpuQuota, findCpuController, nextTunedQuota, parseCpuQuota, QUOTA_PERIOD_US, releaseCpuQuota, TUNED_QUOTA_BOUNDS } from './cpu-quota';
+import { applyCpuQuota, findCpuController, parseCpuQuota, QUOTA_PERIOD_US, releaseCpuQuota } from './cpu-quota';
 
 describe('CPU isolation settings', () => {
   it.each([
@@ -110,15 +110,6 @@ describe('the legacy server CPU quota', () => {
     expect(quota).toMatchObject({ applied: true, cpus: 0.5, mechanism: 'cgroup v2 cpu.max 5000 10000' });
     expect(readFileSync(path.join(root, 'checkout-lab-1', 'cpu.max'), 'utf8')).toBe('5000 10000');
     expect(readFileSync(path.join(root, 'cgroup.subtree_control'), 'utf8')).toBe('+cpu');
-  });
-
-  it('tunes a quota to a lookup time: the share scales with measured / target, within bounds, to 0.1 % of a CPU', () => {
-    // A scan of 35 ms of CPU takes 159 ms at 0.22; for 200 ms it needs 35/200 = 0.175.
-    expect(nextTunedQuota(0.22, 159, 200)).toBe(0.175);
-    expect(nextTunedQuota(0.2, 100, 200)).toBe(0.1); // twice too fast: half the CPU
-    expect(nextTunedQuota(0.2, 400, 200)).toBe(0.4);
-    expect(nextTunedQuota(0.5, 10_000, 200)).toBe(TUNED_QUOTA_BOUNDS[1]);
-    expect(nextTunedQuota(0.05, 1, 200)).toBe(TUNED_QUOTA_BOUNDS[0]);
   });
 
   it('records why no quota was applied, without throwing', () => {

@@ -121,18 +121,3 @@ function enableV2Controller(dir: string): void {
   if (readFileSync(control, 'utf8').split(/\s+/).includes('cpu')) return;
   writeFileSync(control, '+cpu');
 }
-
-/** The smallest and largest quota the tuning may choose (a fraction of one CPU). */
-export const TUNED_QUOTA_BOUNDS = [0.02, 1] as const;
-
-/**
- * The next quota when tuning the legacy server to a lookup time: a CPU-bound scan's time is its
- * CPU time over its share of a CPU, so the share scales with measured / target. Clamped to
- * TUNED_QUOTA_BOUNDS and rounded to 0.1 % of a CPU.
- */
-export function nextTunedQuota(current: number, measuredMs: number, targetMs: number): number {
-  const [low, high] = TUNED_QUOTA_BOUNDS;
-  const next = (current * measuredMs) / targetMs;
-  return Math.round(Math.min(high, Math.max(low, next)) * 1000) / 1000;
-}
-

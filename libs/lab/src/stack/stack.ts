@@ -11,8 +11,7 @@ import type { CpuQuota, Isolation } from '@checkout-lab/run-record';
 import { cpus as osCpus } from 'node:os';
 import { withClient } from '@checkout-lab/database';
 import { applyIsolation, descendants, expandCpuList, parseIsolationRequest, planIsolation, unpinProcess } from './cpu-isolation';
-import { applyCpuQuota, nextTunedQuota, parseCpuQuota, releaseCpuQuota, removeStaleQuotaGroups } from './cpu-quota';
-import { BILLING_LOOKUP_SQL } from '@checkout-lab/billing-store';
+import { applyCpuQuota, parseCpuQuota, releaseCpuQuota, removeStaleQuotaGroups } from './cpu-quota';
 import { lowerPriority, ServiceProcess, TELEMETRY_PRELOAD } from './service-process';
 import { Supervisor, type ServiceEvent } from './supervisor';
 
@@ -183,8 +182,6 @@ export class Stack {
   /** The cgroup of the legacy server's CPU quota, removed once the server has stopped. */
   private quotaGroup: string | undefined;
   private quotaWarned: string | undefined;
-  /** The quota tuned to a lookup time (tuneLegacyQuota), per "target ms @ starting quota". */
-  private readonly tunedQuotas = new Map<string, NonNullable<CpuQuota['tuned']> & { fraction: number }>();
 
   /**
    * Pins the lab process (the load driver and the trace receiver run in it, and the services it
@@ -192,7 +189,7 @@ export class Stack {
    * PostgreSQL, when embedded; dynalite) to their own. `override` is a variant's legacyCpus /
    * stackCpus; without it the lab's settings apply. Returns what was applied, for provenance.
    */
-  async isolate(override: { legacyCpus?: string; stackCpus?: string; legacyCpuQuota?: string; legacyLookupMs?: number } = {}): Promise<Isolation> {
+  async isolate(override: { legacyCpus?: string; stackCpus?: string; legacyCpuQuota?: string } = {}): Promise<Isolation> {
     const legacyCpus = override.legacyCpus ?? this.settings.isolation.legacyCpus;
     // A variant that names its legacy CPUs names its stack CPUs with them (or takes the rest).
     const stackCpus = override.legacyCpus !== undefined ? override.stackCpus : this.settings.isolation.stackCpus;
@@ -224,10 +221,6 @@ export class Stack {
       const tree = [this.billingServer.pid, ...descendants(this.billingServer.pid)];
       legacyCpuQuota = applyCpuQuota(quotaRequest, tree, { groupName: `checkout-lab-${process.pid}` });
       if (legacyCpuQuota.group) this.quotaGroup = legacyCpuQuota.group;
-      if (legacyCpuQuota.applied && override.legacyLookupMs !== undefined) {
-        const tuned = await this.tuneLegacyQuota(override.legacyLookupMs, quotaRequest, tree);
-        legacyCpuQuota = { ...applyCpuQuota(tuned.fraction, tree, { groupName: `checkout-lab-${process.pid}` }), requested: legacyCpuQuota.requested, tuned: { lookupMs: tuned.lookupMs, measuredMs: tuned.measuredMs, from: tuned.from } };
-      }
       if (!legacyCpuQuota.applied && this.quotaWarned !== legacyCpuQuota.reason) {
         this.quotaWarned = legacyCpuQuota.reason;
         this.say(
@@ -425,37 +418,6 @@ export class Stack {
       await client.query('CREATE EXTENSION IF NOT EXISTS pg_prewarm');
     });
     await this.prewarmLegacyServer();
-  }
-
-  /**
-   * The legacy server defined by how long its lookup takes rather than by a share of this host's
-   * CPU: the quota is scaled until one legacy lookup, alone (a sequential scan, index scans off,
-   * EXPLAIN ANALYZE's execution time, the median of 5), takes `lookupMs` within 3 % (at most 4
-   * rounds). A host's speed moves from one experiment to the next (measured here: the same quota
-   * gave scans 15 % apart), and a queue near saturation turns that into 0 % or 12 % timeouts; a
-   * faster machine would otherwise see none. Tuned once per experiment, then reused by every run.
-   */
-  async tuneLegacyQuota(lookupMs: number, from: number, tree: number[]): Promise<NonNullable<CpuQuota['tuned']> & { fraction: number }> {
-    const key = `${lookupMs}@${from}`;
-    const known = this.tunedQuotas.get(key);
-    if (known) return known;
-    if (!this.infra) throw new Error('the legacy server is not running');
-    const billingDb = this.infra.billingDb;
-    let fraction = from;
-    let measuredMs = Number.NaN;
-    for (let round = 1; round <= 4; round++) {
-      applyCpuQuota(fraction, tree, { groupName: `checkout-lab-${process.pid}` });
-      measuredMs = await timeLegacyLookup(billingDb, 5);
-      this.say(`tuning the legacy server: ${fraction} of a CPU → lookup alone ${measuredMs.toFixed(0)} ms (target ${lookupMs} ms)`);
-      if (Math.abs(measuredMs / lookupMs - 1) <= 0.03) break;
-      const next = nextTunedQuota(fraction, measuredMs, lookupMs);
-      if (next === fraction) break; // at a bound
-      fraction = next;
-      if (round === 4) measuredMs = await timeLegacyLookup(billingDb, 5);
-    }
-    const tuned = { fraction, lookupMs, measuredMs: Math.round(measuredMs * 10) / 10, from };
-    this.tunedQuotas.set(key, tuned);
-    return tuned;
   }
 
   /**
@@ -728,22 +690,3 @@ async function waitForPorts(
 function portsList(taken: string[]): string {
   return `port${taken.length > 1 ? 's' : ''} ${taken.join(', ')}`;
 }
-
-/**
- * The median execution time (ms) of `samples` legacy lookups on the billing database, as the
- * legacy profile runs it: a sequential scan (index and bitmap scans off in this session only, so
- * the indexed profile's index does not answer it) without parallel workers.
- */
-async function timeLegacyLookup(billingDb: string, samples: number): Promise<number> {
-  return withClient(billingDb, async (client) => {
-    await client.query('SET enable_indexscan = off; SET enable_bitmapscan = off; SET enable_indexonlyscan = off; SET max_parallel_workers_per_gather = 0');
-    const times: number[] = [];
-    for (let i = 0; i < samples; i++) {
-      const { rows } = await client.query<{ 'QUERY PLAN': [{ 'Execution Time': number }] }>(`EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) ${BILLING_LOOKUP_SQL}`, [`user-${i + 1}`]);
-      times.push(rows[0]?.['QUERY PLAN'][0]['Execution Time'] ?? Number.NaN);
-    }
-    times.sort((a, b) => a - b);
-    return times[Math.floor(times.length / 2)] as number;
-  });
-}
-
