@@ -90,7 +90,7 @@ function toStoreConfig(vars: z.infer<typeof storeVariables>): BillingStoreConfig
 }
 
 /**
- * Reads billing-address's variables (see README / DESIGN.md); throws ConfigError naming every bad
+ * Reads billing-address's variables (the README's configuration table lists them); throws ConfigError naming every bad
  * one. The only place the service reads the environment.
  */
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env): BillingAddressConfig {
