@@ -6,8 +6,13 @@ export { criticalPath, traceRoot, spansOnPath, aggregateCriticalPaths, selfTimeB
 export type { CriticalPath, CriticalSegment, CriticalPathAggregate, CriticalPathShare, CriticalPathOptions } from './critical-path';
 export { loadRuns, ReportInputError } from './run-data';
 export type { RunData, SpanReader, LoadedRuns } from './run-data';
-export { analyse, CALIBRATION_FAILED_EXIT_CODE, planAccess, isTimeout, COMPARED_METRICS, METRIC_INFO, DEFAULT_VALIDITY } from './analyse';
-export type { Report, VariantReport, RunReport, CalibrationCheck, Comparison, ComparedMetric, AnalyseOptions, ValidityBounds, Exemplar, TraceViewerLink } from './analyse';
+export { analyse, DEFAULT_VALIDITY } from './analyse';
+export type { AnalyseOptions, ValidityBounds } from './analyse';
+export { COMPARED_METRICS, METRIC_INFO } from './report-types';
+export type { Report, VariantReport, RunReport, CalibrationCheck, Comparison, ComparedMetric, Exemplar, TraceViewerLink } from './report-types';
+export { CALIBRATION_FAILED_EXIT_CODE } from './compare';
+export { planAccess } from './database';
+export { isTimeout } from './checkout-spans';
 export { renderHtml } from './render-html';
 export { renderMarkdown } from './render-markdown';
 export { escapeHtml } from './charts';

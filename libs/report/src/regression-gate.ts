@@ -1,4 +1,5 @@
-import { formatMs, formatPct, type Report } from './analyse';
+import { formatMs, formatPct } from './format';
+import type { Report } from './report-types';
 
 /** Per metric: how much worse (in percent of the baseline) a significant regression may be before the gate fails. */
 export type RegressionThresholds = Record<string, { maxRegressionPct?: number }>;

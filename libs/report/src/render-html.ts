@@ -1,4 +1,5 @@
-import { formatMs, formatPct, pointsRange, signedPct, signedPoints, type Comparison, type LatencyStats, type Report, type VariantReport } from './analyse';
+import { formatMs, formatPct, pointsRange, signedPct, signedPoints } from './format';
+import type { Comparison, LatencyStats, Report, VariantReport } from './report-types';
 import { escapeHtml as h, percentileCurveChart, stackedBarChart, variantColour, waterfallChart } from './charts';
 import { changeText, ciText, detectable, sampleSize, verdictText } from './render-markdown';
 

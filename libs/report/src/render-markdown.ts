@@ -1,4 +1,5 @@
-import { formatMs, formatPct, pointsRange, signedPct, signedPoints, type Comparison, type Report } from './analyse';
+import { formatMs, formatPct, pointsRange, signedPct, signedPoints } from './format';
+import type { Comparison, Report } from './report-types';
 
 /** report.md: the summary and the key tables, for a pull request description or comment. */
 export function renderMarkdown(report: Report): string {

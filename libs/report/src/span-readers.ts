@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { readJaegerSpans, readOtlpJsonFiles } from '@checkout-lab/telemetry';
-import { ANALYSED_ATTRIBUTES } from './analyse';
+import { ANALYSED_ATTRIBUTES } from './checkout-spans';
 import type { SpanReader } from './run-data';
 
 /** The services whose spans make up a checkout trace (Jaeger is queried per service). */

@@ -1,6 +1,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { analyse, type AnalyseOptions, type Report } from './analyse';
+import { analyse, type AnalyseOptions } from './analyse';
+import type { Report } from './report-types';
 import { renderHtml } from './render-html';
 import { renderMarkdown } from './render-markdown';
 import { loadRuns, type LoadedRuns, type SpanReader } from './run-data';

@@ -1,5 +1,5 @@
 import type { AttributeValue, FlatSpan } from '@checkout-lab/telemetry';
-import { ANALYSED_ATTRIBUTES, isTimeout } from '../src/analyse';
+import { ANALYSED_ATTRIBUTES, isTimeout } from '../src/checkout-spans';
 
 /** A failed gRPC client span carrying `attributes` (no status message, so only the attribute can tell). */
 function grpcSpan(attributes: Record<string, AttributeValue>): FlatSpan {

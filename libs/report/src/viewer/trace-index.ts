@@ -12,7 +12,7 @@ import {
   type FlatSpan,
   type OtlpReadOptions,
 } from '@checkout-lab/telemetry';
-import { ANALYSED_ATTRIBUTES, checkoutResult, isCheckoutSpan } from '../analyse';
+import { ANALYSED_ATTRIBUTES, checkoutResult, isCheckoutSpan } from '../checkout-spans';
 import { criticalPath, spansOnPath, traceRoot } from '../critical-path';
 
 /**
