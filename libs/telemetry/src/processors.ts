@@ -1,6 +1,7 @@
 import { SpanStatusCode, TraceFlags, context, trace, type Context, type HrTime } from '@opentelemetry/api';
 import { ExportResultCode, hrTime, suppressTracing, type ExportResult } from '@opentelemetry/core';
 import type { ReadableSpan, Span, SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { ATTR_LAB_RUN_ID, ATTR_LAB_VARIANT } from './lab-conventions';
 
 /**
  * Restamps span starts with the monotonic clock's precision. OpenTelemetry JS 2.x takes a span's
@@ -35,7 +36,7 @@ export class PreciseStartSpanProcessor implements SpanProcessor {
 }
 
 /** Baggage entries copied onto every span as attributes of the same name (by @opentelemetry/baggage-span-processor, see sdk.ts). */
-export const LAB_BAGGAGE_KEYS = ['lab.run_id', 'lab.variant'] as const;
+export const LAB_BAGGAGE_KEYS = [ATTR_LAB_RUN_ID, ATTR_LAB_VARIANT] as const;
 
 /** The baggage-span-processor's key predicate for LAB_BAGGAGE_KEYS. */
 export function isLabBaggageKey(key: string): boolean {

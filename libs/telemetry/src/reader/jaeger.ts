@@ -1,3 +1,4 @@
+import { ATTR_LAB_RUN_ID } from '../lab-conventions';
 import type { FlatSpan } from '../span-model';
 import { flattenOtlp, TraceFormatError, type OtlpTraceRequest } from './otlp-json';
 
@@ -41,6 +42,6 @@ export async function readJaegerSpans(query: JaegerQuery): Promise<FlatSpan[]> {
   }
   const spans = [...seen.values()];
   if (query.runId === undefined) return spans;
-  const traces = new Set(spans.filter((s) => s.attributes['lab.run_id'] === query.runId).map((s) => s.traceId));
+  const traces = new Set(spans.filter((s) => s.attributes[ATTR_LAB_RUN_ID] === query.runId).map((s) => s.traceId));
   return spans.filter((s) => traces.has(s.traceId));
 }

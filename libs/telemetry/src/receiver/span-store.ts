@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { ATTR_LAB_RUN_ID } from '../lab-conventions';
 import type { FlatSpan } from '../span-model';
 import { readOtlpJsonFiles, type OtlpResourceSpans, type OtlpTraceRequest } from '../reader/otlp-json';
 
@@ -27,7 +28,7 @@ export function splitByRun(request: OtlpTraceRequest): Map<string, { request: Ot
     const perRun = new Map<string, OtlpResourceSpans>();
     for (const scopeSpans of resourceSpans.scopeSpans ?? []) {
       for (const span of scopeSpans.spans ?? []) {
-        const runAttribute = span.attributes?.find((attribute) => attribute.key === 'lab.run_id')?.value?.stringValue;
+        const runAttribute = span.attributes?.find((attribute) => attribute.key === ATTR_LAB_RUN_ID)?.value?.stringValue;
         const runId = runAttribute ? runDirName(runAttribute) : UNASSIGNED_RUN;
         let target = perRun.get(runId);
         if (!target) {
