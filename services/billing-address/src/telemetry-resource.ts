@@ -1,18 +1,18 @@
-import type { TelemetryResource } from '@checkout-lab/telemetry';
+import { ATTR_BILLING_SQL_PROFILE, ATTR_BILLING_STORE, type TelemetryResource } from '@checkout-lab/telemetry';
 import { loadConfig } from './config';
 
 /**
  * What billing-address adds to its telemetry resource: the store it serves from (and the SQL
  * store's profile), so every span and metric of the process says which store answered. Named in
  * package.json ("telemetryResource"): the telemetry preload calls it before the service's own
- * modules load, so this file reaches the config and nothing else (no driver).
+ * modules load, so this file reaches the config and telemetry's own names, nothing else (no driver).
  */
 export const telemetryResource: TelemetryResource = (environment): Record<string, string> => {
   const { store } = loadConfig(environment);
   switch (store.kind) {
     case 'sql':
-      return { 'billing.store': store.kind, 'billing.sql_profile': store.profile };
+      return { [ATTR_BILLING_STORE]: store.kind, [ATTR_BILLING_SQL_PROFILE]: store.profile };
     case 'dynamodb':
-      return { 'billing.store': store.kind };
+      return { [ATTR_BILLING_STORE]: store.kind };
   }
 };

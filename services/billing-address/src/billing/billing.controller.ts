@@ -9,7 +9,7 @@ import {
   type PutBillingAddressRequest__Output,
 } from '@checkout-lab/contracts';
 import { injectedDelay } from '@checkout-lab/config';
-import { businessMetrics, withSpan } from '@checkout-lab/telemetry';
+import { ATTR_BILLING_FOUND, ATTR_BILLING_SQL_PROFILE, ATTR_BILLING_STORE, SPAN_BILLING_LOOKUP, businessMetrics, withSpan } from '@checkout-lab/telemetry';
 import { LOGGER } from '../logger';
 import { fromProtoAddress, toProtoAddress } from './billing.dto';
 import { BillingAddressNotFoundError, toGrpcError } from './billing.errors';
@@ -52,12 +52,12 @@ export class BillingController {
       const { kind, profile } = this.store;
       // The lookup's span: which store, which profile, found or not. Never the user id or the address.
       const address = await withSpan(
-        'billing.lookup',
-        { 'billing.store': kind, ...(kind === 'sql' ? { 'billing.sql_profile': profile } : {}) },
+        SPAN_BILLING_LOOKUP,
+        { [ATTR_BILLING_STORE]: kind, ...(kind === 'sql' ? { [ATTR_BILLING_SQL_PROFILE]: profile } : {}) },
         async (span) => {
           await injectedDelay(this.injectedDelayMs);
           const found = await this.store.getCurrent(validateUserId(request.userId, 'user_id'), { signal: caller.signal });
-          span.setAttribute('billing.found', found !== null);
+          span.setAttribute(ATTR_BILLING_FOUND, found !== null);
           businessMetrics.billingLookup(kind, found !== null);
           return found;
         },

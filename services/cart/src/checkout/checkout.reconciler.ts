@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { PeriodicTask } from '@checkout-lab/config';
-import { withSpan } from '@checkout-lab/telemetry';
+import { SPAN_CHECKOUT_RECONCILE, withSpan } from '@checkout-lab/telemetry';
 import type { Order, OrdersRepository } from '../orders/orders.repository';
 import { paymentRequestFor } from './checkout.service';
 import type { PaymentAuthorizer } from './payment.client';
@@ -45,7 +45,7 @@ export class CheckoutReconciler {
 
   /** One pass over the idle pending orders; returns how many ended how. */
   runOnce(): Promise<CheckoutReconcileCounts> {
-    return withSpan('checkout.reconcile', {}, async (span) => {
+    return withSpan(SPAN_CHECKOUT_RECONCILE, {}, async (span) => {
       const counts: CheckoutReconcileCounts = { paid: 0, declined: 0, failed: 0, pending: 0, unreachable: 0 };
       // One at a time by default: a claimed lease must not run out while earlier ones are resolved.
       const batchSize = this.options.batchSize ?? 1;

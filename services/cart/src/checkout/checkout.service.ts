@@ -1,7 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { injectedDelay } from '@checkout-lab/config';
-import { businessMetrics, withSpan, type CheckoutOutcome } from '@checkout-lab/telemetry';
+import {
+  ATTR_CHECKOUT_AMOUNT_CENTS,
+  ATTR_CHECKOUT_ITEM_COUNT,
+  ATTR_CHECKOUT_ORDER_ID,
+  ATTR_CHECKOUT_OUTCOME,
+  SPAN_CHECKOUT,
+  businessMetrics,
+  withSpan,
+  type CheckoutOutcome,
+} from '@checkout-lab/telemetry';
 import { MAX_TOTAL_CENTS, totalCents, type Cart } from '../carts/carts.repository';
 import { DependencyError, NotFoundError, PaymentRefusedError, StateError } from '../errors';
 import type { Order, OrdersRepository } from '../orders/orders.repository';
@@ -38,19 +47,19 @@ export class CheckoutService {
 
   /** One `checkout` span per request, with the order id, item count, amount and outcome (no personal data). */
   checkout(request: CheckoutRequest): Promise<CheckoutResult> {
-    return withSpan('checkout', {}, async (span) => {
+    return withSpan(SPAN_CHECKOUT, {}, async (span) => {
       try {
         await injectedDelay(this.options.injectDelayMs ?? 0); // calibration only (CART_INJECT_CHECKOUT_DELAY_MS)
         const result = await this.checkoutOnce(request, (order, itemCount) => {
-          span.setAttributes({ 'checkout.order_id': order.id, 'checkout.amount_cents': order.amountCents });
-          if (itemCount !== undefined) span.setAttribute('checkout.item_count', itemCount);
+          span.setAttributes({ [ATTR_CHECKOUT_ORDER_ID]: order.id, [ATTR_CHECKOUT_AMOUNT_CENTS]: order.amountCents });
+          if (itemCount !== undefined) span.setAttribute(ATTR_CHECKOUT_ITEM_COUNT, itemCount);
         });
-        span.setAttribute('checkout.outcome', result.status);
+        span.setAttribute(ATTR_CHECKOUT_OUTCOME, result.status);
         businessMetrics.checkout(result.status);
         return result;
       } catch (error) {
         const outcome = outcomeOf(error);
-        span.setAttribute('checkout.outcome', outcome);
+        span.setAttribute(ATTR_CHECKOUT_OUTCOME, outcome);
         businessMetrics.checkout(outcome);
         throw error;
       }

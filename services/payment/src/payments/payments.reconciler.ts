@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { PeriodicTask } from '@checkout-lab/config';
-import { withSpan } from '@checkout-lab/telemetry';
+import { SPAN_PAYMENT_RECONCILE, withSpan } from '@checkout-lab/telemetry';
 import type { PaymentsRepository } from './payments.repository';
 import type { PaymentsService, Resolution } from './payments.service';
 
@@ -43,7 +43,7 @@ export class PaymentsReconciler {
 
   /** One pass: claims the idle pending payments and resolves each; returns how many ended how. */
   runOnce(): Promise<ReconcileCounts> {
-    return withSpan('payment.reconcile', {}, async (span) => {
+    return withSpan(SPAN_PAYMENT_RECONCILE, {}, async (span) => {
       const counts: ReconcileCounts = { succeeded: 0, declined: 0, canceled: 0, pending: 0, unknown: 0, failed: 0 };
       // One at a time by default: a claimed lease must not run out while earlier ones are resolved.
       const batchSize = this.options.batchSize ?? 1;

@@ -1,7 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { AuthorizeRequest__Output, ResolvePaymentRequest__Output } from '@checkout-lab/contracts';
 import type { Logger } from 'pino';
-import { businessMetrics, withSpan, type PaymentOutcome } from '@checkout-lab/telemetry';
+import {
+  ATTR_PAYMENT_DECLINE_CODE,
+  ATTR_PAYMENT_OUTCOME,
+  ATTR_PAYMENT_RESOLUTION,
+  ATTR_STRIPE_REQUEST_ID,
+  SPAN_PAYMENT_AUTHORIZE,
+  SPAN_PAYMENT_RESOLVE,
+  businessMetrics,
+  withSpan,
+  type PaymentOutcome,
+} from '@checkout-lab/telemetry';
 import { BillingAddressLookup } from './billing-address.client';
 import {
   IdempotencyMismatchError,
@@ -62,15 +72,15 @@ export class PaymentsService {
 
   /** One `payment.authorize` span: outcome, decline code, Stripe request id (never billing details). */
   authorize(request: AuthorizeRequest__Output): Promise<AuthorizedPayment> {
-    return withSpan('payment.authorize', {}, async (span) => {
+    return withSpan(SPAN_PAYMENT_AUTHORIZE, {}, async (span) => {
       const record = (outcome: PaymentOutcome, declineCode?: string) => {
-        span.setAttribute('payment.outcome', outcome);
-        if (declineCode) span.setAttribute('payment.decline_code', declineCode);
+        span.setAttribute(ATTR_PAYMENT_OUTCOME, outcome);
+        if (declineCode) span.setAttribute(ATTR_PAYMENT_DECLINE_CODE, declineCode);
         businessMetrics.payment(outcome);
       };
       try {
         const payment = await this.authorizeOnce(request, (requestId) => {
-          if (requestId) span.setAttribute('stripe.request_id', requestId);
+          if (requestId) span.setAttribute(ATTR_STRIPE_REQUEST_ID, requestId);
         });
         record('authorized');
         return payment;
@@ -88,14 +98,14 @@ export class PaymentsService {
    * is recorded released, so an Authorize arriving late with it gets payment_expired.
    */
   resolve(request: ResolvePaymentRequest__Output): Promise<Resolution> {
-    return withSpan('payment.resolve', {}, async (span) => {
+    return withSpan(SPAN_PAYMENT_RESOLVE, {}, async (span) => {
       validate(request);
       let payment = await this.payments.findByKey(request.idempotencyKey);
       if (!payment) {
         const released = await this.payments.recordReleased(newPayment(request), 'abandoned');
         if (released) {
           this.logger.info({ paymentId: released.id, orderId: request.orderId }, 'payment unknown: recorded as released');
-          span.setAttribute('payment.resolution', 'unknown');
+          span.setAttribute(ATTR_PAYMENT_RESOLUTION, 'unknown');
           return { status: 'unknown', paymentId: released.id, cancelReason: 'abandoned' };
         }
         payment = await this.payments.findByKey(request.idempotencyKey); // an Authorize created it meanwhile
@@ -103,7 +113,7 @@ export class PaymentsService {
       }
       if (payment.requestFingerprint !== fingerprint(request)) throw new IdempotencyMismatchError();
       const resolution = settledResolution(payment) ?? (await this.resolvePending(payment.id));
-      span.setAttribute('payment.resolution', resolution.status);
+      span.setAttribute(ATTR_PAYMENT_RESOLUTION, resolution.status);
       return resolution;
     });
   }
