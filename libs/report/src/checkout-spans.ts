@@ -1,4 +1,4 @@
-import type { AttributeValue, FlatSpan } from '@checkout-lab/telemetry';
+import { ATTR_CHECKOUT_OUTCOME, SPAN_CHECKOUT, type AttributeValue, type FlatSpan } from '@checkout-lab/telemetry';
 
 // What the analysis reads from a span: which span is a checkout, how it ended, whether a span timed out.
 
@@ -11,7 +11,7 @@ import type { AttributeValue, FlatSpan } from '@checkout-lab/telemetry';
  */
 export const ANALYSED_ATTRIBUTES = [
   'nestjs.type',
-  'checkout.outcome',
+  ATTR_CHECKOUT_OUTCOME,
   'http.response.status_code',
   'http.status_code',
   'rpc.status_code',
@@ -21,7 +21,7 @@ export const ANALYSED_ATTRIBUTES = [
 
 /** Cart's business span of a checkout (NestJS's instrumentation also names its handler span after the method, "checkout"; that one carries nestjs.type). */
 export function isCheckoutSpan(span: FlatSpan): boolean {
-  return span.name === 'checkout' && span.service === 'cart' && span.attributes['nestjs.type'] === undefined;
+  return span.name === SPAN_CHECKOUT && span.service === 'cart' && span.attributes['nestjs.type'] === undefined;
 }
 
 /** How one checkout ended, as the report counts it. */
@@ -36,7 +36,7 @@ export interface CheckoutResult {
 /** The result of the checkout whose business span is `checkoutSpan` (see isCheckoutSpan); `traceById`: its trace's spans by id. */
 export function checkoutResult(checkoutSpan: FlatSpan, traceById: Map<string, FlatSpan>): CheckoutResult {
   const requestSpan = topOfService(checkoutSpan, traceById);
-  const recorded = stringAttr(checkoutSpan.attributes['checkout.outcome']) ?? (checkoutSpan.status === 'error' ? 'error' : 'unknown');
+  const recorded = stringAttr(checkoutSpan.attributes[ATTR_CHECKOUT_OUTCOME]) ?? (checkoutSpan.status === 'error' ? 'error' : 'unknown');
   const timedOut = recorded === 'timeout' || httpStatus(requestSpan) === 504;
   return { requestSpan, outcome: timedOut ? 'timeout' : recorded, timedOut };
 }
@@ -59,7 +59,7 @@ function httpStatus(span: FlatSpan): number | undefined {
 
 /** A span that ran out of time: gRPC DEADLINE_EXCEEDED, a checkout that timed out, or an HTTP 504. */
 export function isTimeout(span: FlatSpan): boolean {
-  if (span.attributes['checkout.outcome'] === 'timeout') return true;
+  if (span.attributes[ATTR_CHECKOUT_OUTCOME] === 'timeout') return true;
   if (httpStatus(span) === 504) return true;
   if (span.status !== 'error') return false;
   const grpc = span.attributes['rpc.status_code'] ?? span.attributes['rpc.response.status_code'] ?? span.attributes['rpc.grpc.status_code'];

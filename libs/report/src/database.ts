@@ -1,4 +1,5 @@
 import type { DatabaseEvidence } from '@checkout-lab/run-record';
+import { SPAN_BILLING_LOOKUP } from '@checkout-lab/telemetry';
 import { round } from './format';
 import type { DatabaseReport } from './report-types';
 import type { RunFacts } from './run-facts';
@@ -44,7 +45,7 @@ export function databaseReport(facts: RunFacts[], lookupsHint: number): Database
         if (db?.store !== 'dynamodb') continue;
         read += db.consumedCapacity.readUnits;
         write += db.consumedCapacity.writeUnits;
-        lookups += f.run.spans.filter((s) => s.name === 'billing.lookup').length;
+        lookups += f.run.spans.filter((s) => s.name === SPAN_BILLING_LOOKUP).length;
       }
       if (lookups === 0) lookups = lookupsHint;
       return {

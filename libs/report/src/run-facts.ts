@@ -1,5 +1,5 @@
 import type { FlatSpan } from '@checkout-lab/telemetry';
-import { spanDurationMs } from '@checkout-lab/telemetry';
+import { SPAN_PAYMENT_AUTHORIZE, spanDurationMs } from '@checkout-lab/telemetry';
 import { judgeRun, type ValidityBounds, type ValidityCheck } from '@checkout-lab/run-record';
 import type { RunData } from './run-data';
 import { checkoutResult, isCheckoutSpan } from './checkout-spans';
@@ -51,7 +51,7 @@ export function analyseRun(run: RunData, bounds: ValidityBounds): RunFacts {
     const { requestSpan, outcome, timedOut } = checkoutResult(span, spansById(span.traceId));
     attempts.push({ traceId: span.traceId, runId: meta.runId, outcome, requestSpan, durationMs: spanDurationMs(requestSpan), timedOut });
   }
-  const paymentSpans = run.spans.filter((s) => s.name === 'payment.authorize');
+  const paymentSpans = run.spans.filter((s) => s.name === SPAN_PAYMENT_AUTHORIZE);
   const paymentMs = (paymentSpans.length ? paymentSpans : run.spans.filter((s) => s.service === 'payment' && s.kind === 'server')).map(spanDurationMs);
 
   const checkoutMetric = summary.metrics['http_req_duration{name:checkout}'];

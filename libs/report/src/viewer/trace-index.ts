@@ -2,6 +2,11 @@ import { existsSync, promises as fs, readdirSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { EXPERIMENT_FILE, findRunDirs, readRunRecord, RUN_FILES, RUNS_DIR, RunRecordError } from '@checkout-lab/run-record';
 import {
+  ATTR_CHECKOUT_ORDER_ID,
+  ATTR_LAB_RUN_ID,
+  ATTR_LAB_VARIANT,
+  ATTR_PAYMENT_DECLINE_CODE,
+  ATTR_STRIPE_REQUEST_ID,
   parseOtlpJson,
   readOtlpJsonLines,
   readOtlpJsonRanges,
@@ -146,8 +151,8 @@ export interface TraceIndexOptions {
 }
 
 /** Span attributes the index keeps while it summarises: the report's, the baggage, and what the text search looks in. */
-const SEARCHED_ATTRIBUTES = ['checkout.order_id', 'payment.decline_code', 'stripe.request_id', 'error.type'] as const;
-const INDEX_READ: OtlpReadOptions = { attributes: [...ANALYSED_ATTRIBUTES, 'lab.run_id', 'lab.variant', ...SEARCHED_ATTRIBUTES], events: false };
+const SEARCHED_ATTRIBUTES = [ATTR_CHECKOUT_ORDER_ID, ATTR_PAYMENT_DECLINE_CODE, ATTR_STRIPE_REQUEST_ID, 'error.type'] as const;
+const INDEX_READ: OtlpReadOptions = { attributes: [...ANALYSED_ATTRIBUTES, ATTR_LAB_RUN_ID, ATTR_LAB_VARIANT, ...SEARCHED_ATTRIBUTES], events: false };
 const SPAN_FILE = /\.jsonl?$/;
 
 /** A run as the index knows it: where its span files are and what run.json says. */
@@ -430,7 +435,7 @@ function summarise(traceId: string, source: RunSource, spans: readonly FlatSpan[
   const checkouts = spans.filter(isCheckoutSpan).sort((a, b) => (a.startUnixNano < b.startUnixNano ? -1 : 1));
   const last = checkouts[checkouts.length - 1];
   const checkout = last ? checkoutResult(last, byId) : undefined;
-  const variant = source.variant ?? stringAttribute(spans, 'lab.variant');
+  const variant = source.variant ?? stringAttribute(spans, ATTR_LAB_VARIANT);
   return {
     traceId,
     runId: source.runId,
