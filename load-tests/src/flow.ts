@@ -106,6 +106,7 @@ export function drawUser(env: Record<string, string | undefined>, random: () => 
   return Math.min(n, Math.max(1, Math.floor(x)));
 }
 
+/** The run's identity as W3C baggage: the keys are libs/telemetry's ATTR_LAB_RUN_ID and ATTR_LAB_VARIANT, written out here because this file imports nothing (units.spec.ts checks them). */
 export function baggageHeader(env: Record<string, string | undefined>): string {
   const runId = encodeURIComponent(env['RUN_ID'] || 'adhoc');
   const variant = encodeURIComponent(env['VARIANT'] || 'default');

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { applyExecutionShortcuts, applyScenarioEnv, checkoutFlow, drawUser, loadScenario, parseCount, parseDuration, parseEnvPairs, parseLoadSummary, resolveOptions, ScenarioError, summaryExport, textSummary, thresholdsPassed } from '../src';
+import { ATTR_LAB_RUN_ID, ATTR_LAB_VARIANT, LAB_BAGGAGE_KEYS } from '@checkout-lab/telemetry';
+import { applyExecutionShortcuts, applyScenarioEnv, baggageHeader, checkoutFlow, drawUser, loadScenario, parseCount, parseDuration, parseEnvPairs, parseLoadSummary, resolveOptions, ScenarioError, summaryExport, textSummary, thresholdsPassed } from '../src';
 import type { FlowRequestParams, LoadClient } from '../src';
 import { MetricRegistry } from '../src/driver/metrics';
 import { constantStarts, rampingStarts } from '../src/driver/schedule';
@@ -227,6 +228,11 @@ describe('the checkout flow', () => {
     await checkoutFlow(failing, { baseUrl: 'http://x', env, traceparent: 't', random: Math.random });
     expect(failing.sent).toHaveLength(1);
     expect(failing.checks).toContainEqual(['create_cart status 201', false]);
+  });
+
+  it('sends as baggage the keys the services copy onto every span, though the flow may import nothing (k6)', () => {
+    expect(baggageHeader({ RUN_ID: 'run 7', VARIANT: 'dynamodb' })).toBe(`${ATTR_LAB_RUN_ID}=run%207,${ATTR_LAB_VARIANT}=dynamodb`);
+    expect(baggageHeader({}).split(',').map((entry) => entry.split('=')[0])).toEqual([...LAB_BAGGAGE_KEYS]);
   });
 
   it('pauses before the checkout for an exponential think time when THINK_TIME_MEAN_S is set, and not at all by default', async () => {

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { ATTR_LAB_RUN_ID, ATTR_LAB_VARIANT, ATTR_LOAD_ITERATION, ATTR_LOAD_SCENARIO, ATTR_LOAD_VU } from '@checkout-lab/telemetry';
 import type { Flow } from '../flow';
 import type { EnvLike } from '../scenario-env';
 import type { Scenario } from './executors/executor';
@@ -40,11 +41,11 @@ export class IterationRunner {
     scenario.inFlight++;
     const tags: Tags = { scenario: scenario.name, ...scenario.tags };
     const trace = tracer.start({
-      'lab.run_id': env['RUN_ID'] || 'adhoc',
-      'lab.variant': env['VARIANT'] || 'default',
-      'load.scenario': this.setup.scenarioName ?? scenario.name,
-      'load.iteration': iteration,
-      'load.vu': vu,
+      [ATTR_LAB_RUN_ID]: env['RUN_ID'] || 'adhoc',
+      [ATTR_LAB_VARIANT]: env['VARIANT'] || 'default',
+      [ATTR_LOAD_SCENARIO]: this.setup.scenarioName ?? scenario.name,
+      [ATTR_LOAD_ITERATION]: iteration,
+      [ATTR_LOAD_VU]: vu,
     });
     let failure: string | undefined;
     const client = new NodeLoadClient(agents, registry, tags, scenario.interrupt.signal, {

@@ -3,6 +3,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { AlwaysOffSampler, AlwaysOnSampler, BasicTracerProvider, BatchSpanProcessor, TraceIdRatioBasedSampler, type Sampler } from '@opentelemetry/sdk-trace-base';
 import { randomBytes } from 'node:crypto';
+import { SPAN_CHECKOUT_FLOW } from '@checkout-lab/telemetry';
 import type { EnvLike } from '../scenario-env';
 
 // Random ids come from a pooled buffer: one crypto call per 512 traceparents, not two per iteration.
@@ -60,7 +61,7 @@ export class IterationTracer {
       const traceparent = `00-${randomHex(16)}-${randomHex(8)}-01`;
       return { traceparent, end: () => undefined };
     }
-    const span: Span = this.tracer.startSpan('checkout-flow', { kind: SpanKind.CLIENT, attributes });
+    const span: Span = this.tracer.startSpan(SPAN_CHECKOUT_FLOW, { kind: SpanKind.CLIENT, attributes });
     const ctx = span.spanContext();
     return {
       traceparent: `00-${ctx.traceId}-${ctx.spanId}-${ctx.traceFlags.toString(16).padStart(2, '0')}`,
