@@ -1,4 +1,5 @@
 import { ConfigError } from '@checkout-lab/config';
+import { ATTR_BILLING_SQL_PROFILE, ATTR_BILLING_STORE } from '@checkout-lab/telemetry';
 import { telemetryResource } from './telemetry-resource';
 
 const DATABASE_URL = 'postgres://lab:lab@127.0.0.1:5433/billing';
@@ -8,6 +9,10 @@ describe('telemetryResource', () => {
     expect(telemetryResource({ BILLING_DATABASE_URL: DATABASE_URL })).toEqual({ 'billing.store': 'sql', 'billing.sql_profile': 'legacy' });
     expect(telemetryResource({ BILLING_DATABASE_URL: DATABASE_URL, BILLING_SQL_PROFILE: 'indexed' })).toEqual({ 'billing.store': 'sql', 'billing.sql_profile': 'indexed' });
     expect(telemetryResource({ BILLING_STORE: 'dynamodb' })).toEqual({ 'billing.store': 'dynamodb' });
+  });
+
+  it("uses the keys the lookup span has (telemetry's lab conventions), written out because the preload loads this file", () => {
+    expect(Object.keys(telemetryResource({ BILLING_DATABASE_URL: DATABASE_URL }))).toEqual([ATTR_BILLING_STORE, ATTR_BILLING_SQL_PROFILE]);
   });
 
   it("fails as the service's config does, naming the bad variable", () => {
