@@ -27,6 +27,19 @@ export function isStatSink(sink: Sink): sink is Sink & StatSink {
   return sink.type === 'trend' && typeof (sink as Partial<StatSink>).stat === 'function';
 }
 
+/** A trend's summary values: each asked-for stat it knows. */
+function statValues(sink: StatSink, stats: readonly string[]): MetricValues {
+  const out: MetricValues = {};
+  for (const name of stats) {
+    const value = sink.stat(name);
+    if (value !== undefined) out[name] = value;
+  }
+  return out;
+}
+
+/** A percentile stat's name, `p(95)`, `p(99.9)`: the percentile in group 1. */
+const PERCENTILE_STAT = /^p\((\d+(?:\.\d+)?)\)$/;
+
 /**
  * A trend read from a Node IntervalHistogram (perf_hooks.monitorEventLoopDelay), in ms, minus the
  * sampling interval so it is the delay beyond the expected tick.
@@ -59,18 +72,13 @@ export class IntervalHistogramSink extends Sink implements StatSink {
       case 'count':
         return this.histogram.count;
       default: {
-        const match = /^p\((\d+(?:\.\d+)?)\)$/.exec(name);
+        const match = PERCENTILE_STAT.exec(name);
         return match ? this.ms(this.histogram.percentile(Math.min(100, Math.max(0.0001, Number(match[1]))))) : undefined;
       }
     }
   }
   values(stats: readonly string[]): MetricValues {
-    const out: MetricValues = {};
-    for (const name of stats) {
-      const value = this.stat(name);
-      if (value !== undefined) out[name] = value;
-    }
-    return out;
+    return statValues(this, stats);
   }
 }
 
@@ -117,19 +125,14 @@ export class TrendSink extends Sink implements StatSink {
       case 'count':
         return this.count;
       default: {
-        const match = /^p\((\d+(?:\.\d+)?)\)$/.exec(name);
+        const match = PERCENTILE_STAT.exec(name);
         return match ? this.percentile(Number(match[1])) : undefined;
       }
     }
   }
 
   values(stats: readonly string[]): MetricValues {
-    const out: MetricValues = {};
-    for (const name of stats) {
-      const value = this.stat(name);
-      if (value !== undefined) out[name] = value;
-    }
-    return out;
+    return statValues(this, stats);
   }
 }
 
