@@ -1,5 +1,6 @@
 import { SpanStatusCode, metrics, trace, type Attributes, type Counter, type Span } from '@opentelemetry/api';
 import type { BillingStoreKind } from '@checkout-lab/config';
+import { ATTR_RECONCILE_PREFIX } from './lab-conventions';
 
 const tracer = () => trace.getTracer('checkout-lab');
 
@@ -36,6 +37,11 @@ export function failSpan(span: Span, error: unknown): void {
     span.recordException({ name: 'Error', message: String(error) });
     span.setStatus({ code: SpanStatusCode.ERROR });
   }
+}
+
+/** A reconciler pass's counts as attributes of its span: `reconcile.<outcome>` = how many ended so. */
+export function reconcileCountAttributes(counts: Readonly<Record<string, number>>): Attributes {
+  return Object.fromEntries(Object.entries(counts).map(([outcome, n]) => [`${ATTR_RECONCILE_PREFIX}${outcome}`, n]));
 }
 
 export type CheckoutOutcome = 'paid' | 'declined' | 'error' | 'timeout' | 'unavailable';

@@ -20,6 +20,7 @@ export {
   ATTR_BILLING_STORE,
   ATTR_BILLING_SQL_PROFILE,
   ATTR_BILLING_FOUND,
+  ATTR_RECONCILE_PREFIX,
   ATTR_LOAD_SCENARIO,
   ATTR_LOAD_ITERATION,
   ATTR_LOAD_VU,
@@ -37,8 +38,8 @@ export {
   setHttpRoute,
 } from './sdk';
 export { serveMetrics, type MetricsServer } from './metrics-server';
-export { createServiceLogger, NestPinoLogger, routeGrpcLogs, type LogLevel, type ServiceLoggerOptions } from './logging';
-export { withSpan, failSpan, businessMetrics, type CheckoutOutcome, type PaymentOutcome } from './business';
+export { createServiceLogger, errorFields, NestPinoLogger, routeGrpcLogs, type LogLevel, type ServiceLoggerOptions } from './logging';
+export { withSpan, failSpan, reconcileCountAttributes, businessMetrics, type CheckoutOutcome, type PaymentOutcome } from './business';
 export { startTraceReceiver, type TraceReceiver, type TraceReceiverOptions } from './receiver/otlp-receiver';
 export { readRunSpans, runSpansDir, UNASSIGNED_RUN, SPANS_FILE } from './receiver/span-store';
 export { parseOtlpJson, readOtlpJsonFiles, readOtlpJsonLines, readOtlpJsonRanges, flattenOtlp, TraceFormatError, type OtlpTraceRequest, type OtlpReadOptions, type OtlpJsonLine, type ByteRange } from './reader/otlp-json';

@@ -48,6 +48,9 @@ export const ATTR_BILLING_STORE = 'billing.store';
 export const ATTR_BILLING_SQL_PROFILE = 'billing.sql_profile';
 export const ATTR_BILLING_FOUND = 'billing.found';
 
+// A reconciler pass's span (checkout.reconcile, payment.reconcile): `reconcile.<outcome>` = how many ended so.
+export const ATTR_RECONCILE_PREFIX = 'reconcile.';
+
 // The load driver's iteration span.
 export const ATTR_LOAD_SCENARIO = 'load.scenario';
 export const ATTR_LOAD_ITERATION = 'load.iteration';

@@ -28,6 +28,11 @@ export function createServiceLogger({ service, level, destination }: ServiceLogg
   return pino({ level, base: { service }, timestamp: pino.stdTimeFunctions.isoTime }, destination ?? pino.destination({ fd: 1, sync: true }));
 }
 
+/** A failure as a log line's `err`: its name and message only, no stack; a thrown non-Error as text. */
+export function errorFields(error: unknown): { name: string; message: string } | string {
+  return error instanceof Error ? { name: error.name, message: error.message } : String(error);
+}
+
 /**
  * Nest's LoggerService over a service's pino logger, given to NestFactory (`{ logger }`), so Nest
  * never prints a line of its own. Nest's `log` level is its start-up chatter (modules, routes,

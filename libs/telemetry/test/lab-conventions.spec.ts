@@ -1,4 +1,5 @@
 import * as barrel from '../src';
+import { reconcileCountAttributes } from '../src/business';
 import * as conventions from '../src/lab-conventions';
 
 // The names are on the wire: in stored span files, in experiments' `expect.operation`, in the
@@ -26,10 +27,15 @@ describe("the lab's span names and attribute keys", () => {
       ATTR_BILLING_STORE: 'billing.store',
       ATTR_BILLING_SQL_PROFILE: 'billing.sql_profile',
       ATTR_BILLING_FOUND: 'billing.found',
+      ATTR_RECONCILE_PREFIX: 'reconcile.',
       ATTR_LOAD_SCENARIO: 'load.scenario',
       ATTR_LOAD_ITERATION: 'load.iteration',
       ATTR_LOAD_VU: 'load.vu',
     });
+  });
+
+  it("name a reconciler pass's counts reconcile.<outcome>", () => {
+    expect(reconcileCountAttributes({ paid: 2, failed: 0 })).toEqual({ 'reconcile.paid': 2, 'reconcile.failed': 0 });
   });
 
   it('are all exported from the library', () => {

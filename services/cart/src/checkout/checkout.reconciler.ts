@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { PeriodicTask } from '@checkout-lab/config';
-import { SPAN_CHECKOUT_RECONCILE, withSpan } from '@checkout-lab/telemetry';
+import { SPAN_CHECKOUT_RECONCILE, errorFields, reconcileCountAttributes, withSpan } from '@checkout-lab/telemetry';
 import type { Order, OrdersRepository } from '../orders/orders.repository';
 import { paymentRequestFor } from './checkout.service';
 import type { PaymentAuthorizer } from './payment.client';
@@ -39,7 +39,7 @@ export class CheckoutReconciler {
     private readonly logger: Logger,
   ) {
     this.task = new PeriodicTask(() => this.runOnce(), options.intervalMs, (error) =>
-      logger.warn({ err: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'reconcile pass failed'),
+      logger.warn({ err: errorFields(error) }, 'reconcile pass failed'),
     );
   }
 
@@ -54,7 +54,7 @@ export class CheckoutReconciler {
         for (const order of claimed) counts[await this.settle(order)]++;
         if (claimed.length < batchSize) break;
       }
-      span.setAttributes(Object.fromEntries(Object.entries(counts).map(([outcome, n]) => [`reconcile.${outcome}`, n])));
+      span.setAttributes(reconcileCountAttributes(counts));
       if (Object.values(counts).some((n) => n > 0)) this.logger.info({ counts }, 'reconcile pass');
       return counts;
     });
@@ -82,7 +82,7 @@ export class CheckoutReconciler {
       }
     } catch (error) {
       await this.orders.release(order.id).catch(() => undefined);
-      this.logger.warn({ orderId: order.id, err: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'reconcile: order not resolved; a later pass retries');
+      this.logger.warn({ orderId: order.id, err: errorFields(error) }, 'reconcile: order not resolved; a later pass retries');
       return 'unreachable';
     }
   }

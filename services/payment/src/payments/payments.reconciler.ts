@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { PeriodicTask } from '@checkout-lab/config';
-import { SPAN_PAYMENT_RECONCILE, withSpan } from '@checkout-lab/telemetry';
+import { SPAN_PAYMENT_RECONCILE, errorFields, reconcileCountAttributes, withSpan } from '@checkout-lab/telemetry';
 import type { PaymentsRepository } from './payments.repository';
 import type { PaymentsService, Resolution } from './payments.service';
 
@@ -37,7 +37,7 @@ export class PaymentsReconciler {
     private readonly logger: Logger,
   ) {
     this.task = new PeriodicTask(() => this.runOnce(), options.intervalMs, (error) =>
-      logger.warn({ err: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'reconcile pass failed'),
+      logger.warn({ err: errorFields(error) }, 'reconcile pass failed'),
     );
   }
 
@@ -60,12 +60,12 @@ export class PaymentsReconciler {
             // Stripe or the database failed: the lease was given back; this pass ends, the next one tries again.
             counts.failed++;
             failing = true;
-            this.logger.warn({ paymentId: leased.payment.id, err: error instanceof Error ? { name: error.name, message: error.message } : String(error) }, 'reconcile: payment not resolved');
+            this.logger.warn({ paymentId: leased.payment.id, err: errorFields(error) }, 'reconcile: payment not resolved');
           }
         }
         if (claimed.length < batchSize) break;
       }
-      span.setAttributes(Object.fromEntries(Object.entries(counts).map(([status, n]) => [`reconcile.${status}`, n])));
+      span.setAttributes(reconcileCountAttributes(counts));
       if (Object.values(counts).some((n) => n > 0)) this.logger.info({ counts }, 'reconcile pass');
       return counts;
     });
