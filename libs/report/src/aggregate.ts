@@ -91,7 +91,7 @@ export function analyseVariant(
     outcomes,
     success_rate: n ? round((outcomes['paid'] ?? 0) / n, 6) : null,
     timeout_rate: n ? round((outcomes['timeout'] ?? 0) / n, 6) : null,
-    error_rate: n ? round(attempts.filter((a) => a.outcome !== 'paid' && a.outcome !== 'declined').length / n, 6) : null,
+    error_rate: n ? round(attempts.filter((a) => isLost(a.outcome)).length / n, 6) : null,
     dropped_iterations: valid.reduce((s, f) => s + (f.report.dropped_iterations ?? 0), 0),
     payment: latency(valid.flatMap((f) => f.paymentMs)),
     checkout: latency(serverCheckout),

@@ -59,15 +59,15 @@ export function analyseRun(run: RunData, bounds: ValidityBounds): RunFacts {
   const p95 = summaryValue(checkoutMetric, 'p(95)') ?? nullable(percentileOfSorted(serverCheckout, 95));
   const p99 = summaryValue(checkoutMetric, 'p(99)') ?? nullable(percentileOfSorted(serverCheckout, 99));
   const n = attempts.length;
+  const counts = { checkouts: n, paid: attempts.filter((a) => a.outcome === 'paid').length, timeouts: attempts.filter((a) => a.timedOut).length };
   const metrics: Record<ComparedMetric, Num> = {
     payment_mean_ms: nullable(mean(paymentMs)),
     checkout_mean_ms: nullable(mean(serverCheckout)),
     checkout_p95_ms: p95,
     checkout_p99_ms: p99,
-    success_rate: n ? attempts.filter((a) => a.outcome === 'paid').length / n : null,
-    timeout_rate: n ? attempts.filter((a) => a.timedOut).length / n : null,
+    success_rate: n ? counts.paid / n : null,
+    timeout_rate: n ? counts.timeouts / n : null,
   };
-  const counts = { checkouts: n, paid: attempts.filter((a) => a.outcome === 'paid').length, timeouts: attempts.filter((a) => a.timedOut).length };
 
   const iterations = summaryValue(summary.metrics['iterations'], 'count');
   const dropped = summaryValue(summary.metrics['dropped_iterations'], 'count') ?? (iterations !== null ? 0 : null);
