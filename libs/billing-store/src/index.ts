@@ -30,4 +30,4 @@ export {
   describeEndpoint,
 } from './dynamo.billing-table';
 export type { DynamoConnection } from './dynamo.billing-table';
-export { SqlBillingAddressReader } from './postgres.export';
+export { PostgresBillingAddressReader } from './postgres.billing-address.reader';

@@ -4,7 +4,7 @@ import {
   BATCH_GET_MAX,
   BATCH_WRITE_MAX,
   BillingStoreUnavailableError,
-  SqlBillingAddressReader,
+  PostgresBillingAddressReader,
   backoffMs,
   countBillingItems,
   createDynamoClient,
@@ -99,7 +99,7 @@ interface Checkpoint {
 export async function migrateBillingToDynamo(options: MigrateOptions): Promise<MigrateResult> {
   const pageSize = options.pageSize ?? 1_000;
   const concurrency = options.concurrency ?? 4;
-  const reader = await SqlBillingAddressReader.open(options.sourceUrl);
+  const reader = await PostgresBillingAddressReader.open(options.sourceUrl);
   const client = createDynamoClient({ ...options.target, maxAttempts: 1, requestTimeoutMs: options.target.requestTimeoutMs ?? 10_000 });
   try {
     await ensureBillingTable(options.target);
@@ -164,7 +164,7 @@ async function writeWithRetry(client: DynamoDBDocumentClient, table: string, bat
 }
 
 async function verifyMigration(
-  reader: SqlBillingAddressReader,
+  reader: PostgresBillingAddressReader,
   client: DynamoDBDocumentClient,
   table: string,
   { pageSize, concurrency, onProgress }: { pageSize: number; concurrency: number; onProgress?: (done: number, total: number) => void },

@@ -6,13 +6,13 @@ import { COLUMNS, toBillingAddress, toBillingStoreError, type BillingAddressRow 
 /**
  * Reads every billing address of the SQL store in address-id order, a page at a time (keyset
  * paging on the unique address_id index: each page costs the same however far in). For the
- * SQL → DynamoDB migration and its verification.
+ * SQL → DynamoDB backfill (libs/backfill) and its verification.
  */
-export class SqlBillingAddressReader {
+export class PostgresBillingAddressReader {
   private constructor(private readonly client: Client) {}
 
   /** Connects; fails with BillingStoreUnavailableError naming the server when it cannot. */
-  static async open(connectionString: string): Promise<SqlBillingAddressReader> {
+  static async open(connectionString: string): Promise<PostgresBillingAddressReader> {
     const client = new Client({ connectionString, connectionTimeoutMillis: 10_000, application_name: 'billing-migrate' });
     client.on('error', () => undefined);
     try {
@@ -23,7 +23,7 @@ export class SqlBillingAddressReader {
       const where = url ? `${url.hostname}:${url.port || 5432}${url.pathname}` : '(unparseable database URL)';
       throw new BillingStoreUnavailableError(`${toBillingStoreError(error).message} at ${where}`);
     }
-    return new SqlBillingAddressReader(client);
+    return new PostgresBillingAddressReader(client);
   }
 
   /** Addresses in the store (all users, default or not). */
