@@ -1,5 +1,5 @@
 import { migrateBillingSchema, seedBillingAddresses } from '@checkout-lab/billing-store';
-import { ProgressBar } from './progress';
+import { ProgressBar } from '@checkout-lab/backfill';
 
 /** Creates the legacy billing schema and bulk-loads `users` × `addressesPerUser` addresses (a no-op when already there). */
 export async function seedBilling(

@@ -64,7 +64,7 @@ const schema = z
       billingMetrics: e.BILLING_METRICS_PORT,
       dynamodb: e.LAB_DYNAMODB_PORT,
     },
-    /** Which billing store the billing-address service uses; `dynamodb` also starts dynalite and migrates into it. */
+    /** Which billing store the billing-address service uses; `dynamodb` also starts dynalite and backfills the addresses into it. */
     billingStore: e.BILLING_STORE,
     dynamoTable: e.DYNAMODB_TABLE,
     sqlProfile: e.BILLING_SQL_PROFILE,

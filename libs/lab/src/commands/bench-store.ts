@@ -14,8 +14,7 @@ import {
 } from '@checkout-lab/billing-store';
 import { freePort, startDynalite, startEmbeddedPostgres } from '@checkout-lab/embedded';
 import { DYNALITE_CREDENTIALS } from '../migrate/lab-dynamo';
-import { runMigration } from '../migrate/run-migration';
-import { ProgressBar } from '../progress';
+import { ProgressBar, runBackfill } from '@checkout-lab/backfill';
 import { durationSeconds } from './options';
 import { loadLabSettings } from '../settings';
 
@@ -104,7 +103,7 @@ async function benchStores(options: BenchOptions): Promise<void> {
 
       const connection: DynamoConnection = { table: `billing_bench_${rows}`, endpoint: dynalite.endpoint, credentials: DYNALITE_CREDENTIALS };
       t = performance.now();
-      await runMigration({ sourceUrl: url, target: connection, verify: false, concurrency: 8 });
+      await runBackfill({ sourceUrl: url, target: connection, verify: false, concurrency: 8 });
 
       for (const backend of BACKENDS) {
         let store: BillingAddressStore;

@@ -1,9 +1,8 @@
 import * as path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { startEmbeddedPostgres, type RunningPostgres } from '@checkout-lab/embedded';
-import { MigrationInterruptedError } from '../migrate/migrate';
 import { startLabDynamo } from '../migrate/lab-dynamo';
-import { mismatchReport, runMigration } from '../migrate/run-migration';
+import { BackfillInterruptedError, mismatchReport, runBackfill } from '@checkout-lab/backfill';
 import { seedBilling } from '../seed';
 import { loadLabSettings } from '../settings';
 
@@ -46,7 +45,7 @@ export function registerMigrate(program: Command): void {
           await seedBilling(sourceUrl, settings.seed);
         }
         process.stderr.write(`migrating into DynamoDB table ${dynamo.connection.table} at ${dynamo.connection.endpoint ?? 'AWS'}\n`);
-        const result = await runMigration({
+        const result = await runBackfill({
           sourceUrl,
           target: dynamo.connection,
           restart: options.restart,
@@ -60,7 +59,7 @@ export function registerMigrate(program: Command): void {
           process.exitCode = EXIT_MISMATCH;
         }
       } catch (error) {
-        if (!(error instanceof MigrationInterruptedError)) throw error;
+        if (!(error instanceof BackfillInterruptedError)) throw error;
         process.stderr.write(`${error.message}\n`);
         interrupted = true;
       } finally {

@@ -13,7 +13,7 @@ export interface LabDynamo {
 }
 
 /**
- * The DynamoDB the lab migrates into and billing-address reads: DYNAMODB_ENDPOINT when set (AWS
+ * The DynamoDB the lab backfills into and billing-address reads: DYNAMODB_ENDPOINT when set (AWS
  * region and credentials from the default chain), otherwise a dynalite server in its own process
  * on LAB_DYNAMODB_PORT, with its data in <data dir>/dynamodb (kept between runs).
  */

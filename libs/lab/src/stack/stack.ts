@@ -4,7 +4,7 @@ import type { BillingStoreKind, SqlProfile } from '@checkout-lab/config';
 import { isServing } from '@checkout-lab/contracts';
 import { isAlive, listenerOn, portInUse, reserveEphemeralPorts, startEmbeddedPostgres, type RunningDynalite, type RunningPostgres } from '@checkout-lab/embedded';
 import { DYNALITE_CREDENTIALS, startLabDynamo } from '../migrate/lab-dynamo';
-import { mismatchReport, runMigration } from '../migrate/run-migration';
+import { mismatchReport, runBackfill } from '@checkout-lab/backfill';
 import { seedBilling } from '../seed';
 import type { LabSettings } from '../settings';
 import type { CpuQuota, Isolation } from '@checkout-lab/run-record';
@@ -137,7 +137,7 @@ export class Stack {
   /**
    * The servers the services need, and the data: both PostgreSQL servers (the billing one with
    * pg_stat_statements loaded), the seed, the trace receiver, and — when `dynamodb` — dynalite
-   * with the seeded addresses migrated into it. Started once; services can then be restarted
+   * with the seeded addresses backfilled into it. Started once; services can then be restarted
    * with other settings (the experiment runner does so between variants).
    */
   async startInfrastructure(options: { dynamodb: boolean }): Promise<void> {
@@ -505,7 +505,7 @@ export class Stack {
   }
 
   /**
-   * Starts dynalite (unless DYNAMODB_ENDPOINT is set) and migrates the seeded SQL addresses into
+   * Starts dynalite (unless DYNAMODB_ENDPOINT is set) and backfills the seeded SQL addresses into
    * it (resumable; verified when something was copied). Returns billing-address's DynamoDB variables.
    */
   private async prepareDynamo(billingDb: string): Promise<Record<string, string>> {
@@ -514,7 +514,7 @@ export class Stack {
     const dynamo = await startLabDynamo(settings);
     this.dynalite = dynamo.server;
     // 16 batches in flight keep the embedded dynalite (one Node.js thread) busy while the reader pages SQL.
-    const result = await runMigration({
+    const result = await runBackfill({
       sourceUrl: billingDb,
       target: dynamo.connection,
       verify: 'if-copied',

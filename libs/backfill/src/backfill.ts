@@ -31,7 +31,7 @@ import {
  * Verify: the counts on both sides, then every SQL address read back from DynamoDB (BatchGetItem,
  * strongly consistent) and compared field by field.
  */
-export interface MigrateOptions {
+export interface BackfillOptions {
   /** The SQL store (the legacy billing database). */
   sourceUrl: string;
   target: DynamoConnection;
@@ -43,7 +43,7 @@ export interface MigrateOptions {
   restart?: boolean;
   /** Verification pass: always (default), never, or only when this run copied something. */
   verify?: boolean | 'if-copied';
-  /** Stops the copy between batches; the run then rejects with MigrationInterruptedError. */
+  /** Stops the copy between batches; the run then rejects with BackfillInterruptedError. */
   signal?: AbortSignal;
   onCopyProgress?(done: number, total: number): void;
   onVerifyProgress?(done: number, total: number): void;
@@ -66,7 +66,7 @@ export interface VerifyResult {
   mismatches: Mismatch[];
 }
 
-export interface MigrateResult {
+export interface BackfillResult {
   /** Addresses in the SQL store. */
   total: number;
   /** Addresses written by this run. */
@@ -78,10 +78,10 @@ export interface MigrateResult {
 }
 
 /** The copy was stopped through `signal`; the checkpoint holds everything acknowledged so far. */
-export class MigrationInterruptedError extends Error {
+export class BackfillInterruptedError extends Error {
   constructor(readonly copied: number) {
     super(`migration interrupted after ${copied.toLocaleString('en-US')} addresses; run it again to resume`);
-    this.name = 'MigrationInterruptedError';
+    this.name = 'BackfillInterruptedError';
   }
 }
 
@@ -96,7 +96,7 @@ interface Checkpoint {
  * Copies and verifies. Refuses to start (BillingStoreUnavailableError with a clear message) when
  * either side is unreachable or the table is missing and cannot be created.
  */
-export async function migrateBillingToDynamo(options: MigrateOptions): Promise<MigrateResult> {
+export async function backfillBillingToDynamo(options: BackfillOptions): Promise<BackfillResult> {
   const pageSize = options.pageSize ?? 1_000;
   const concurrency = options.concurrency ?? 4;
   const reader = await PostgresBillingAddressReader.open(options.sourceUrl);
@@ -121,7 +121,7 @@ export async function migrateBillingToDynamo(options: MigrateOptions): Promise<M
       const chunks: BillingAddress[][] = [];
       for (let i = 0; i < page.length; i += BATCH_WRITE_MAX) chunks.push(page.slice(i, i + BATCH_WRITE_MAX));
       await inParallel(chunks, concurrency, async (chunk) => {
-        if (options.signal?.aborted) throw new MigrationInterruptedError(done);
+        if (options.signal?.aborted) throw new BackfillInterruptedError(done);
         await writeWithRetry(client, options.target.table, chunk);
         done += chunk.length;
         copied += chunk.length;
@@ -130,14 +130,14 @@ export async function migrateBillingToDynamo(options: MigrateOptions): Promise<M
       after = page.at(-1)?.addressId ?? after;
       // Only now is every item of the page acknowledged by DynamoDB.
       await writeCheckpoint(client, checkpoints, { lastAddressId: after as string });
-      if (options.signal?.aborted) throw new MigrationInterruptedError(done);
+      if (options.signal?.aborted) throw new BackfillInterruptedError(done);
     }
     const copySeconds = (Date.now() - startedAt) / 1000;
 
-    const result: MigrateResult = { total, copied, resumedAt, copySeconds };
+    const result: BackfillResult = { total, copied, resumedAt, copySeconds };
     if (options.verify === true || options.verify === undefined || (options.verify === 'if-copied' && copied > 0)) {
       const verifyStartedAt = Date.now();
-      const verify = await verifyMigration(reader, client, options.target.table, { pageSize, concurrency, onProgress: options.onVerifyProgress });
+      const verify = await verifyBackfill(reader, client, options.target.table, { pageSize, concurrency, onProgress: options.onVerifyProgress });
       result.verify = { ...verify, seconds: (Date.now() - verifyStartedAt) / 1000 };
     }
     return result;
@@ -163,7 +163,7 @@ async function writeWithRetry(client: DynamoDBDocumentClient, table: string, bat
   }
 }
 
-async function verifyMigration(
+async function verifyBackfill(
   reader: PostgresBillingAddressReader,
   client: DynamoDBDocumentClient,
   table: string,
@@ -213,7 +213,7 @@ function differingFields(expected: BillingAddress, actual: BillingAddress): stri
   return fields;
 }
 
-/** The table holding the migration's checkpoint, next to the billing table. */
+/** The table holding the backfill's checkpoint, next to the billing table (`<table>_migration`: the name `checkout-lab migrate` has always written). */
 export function checkpointTable(table: string): string {
   return `${table}_migration`;
 }

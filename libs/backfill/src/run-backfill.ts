@@ -1,11 +1,11 @@
-import { ProgressBar } from '../progress';
-import { migrateBillingToDynamo, type MigrateOptions, type MigrateResult, type VerifyResult } from './migrate';
+import { ProgressBar } from './progress';
+import { backfillBillingToDynamo, type BackfillOptions, type BackfillResult, type VerifyResult } from './backfill';
 
-/** Runs the migration with progress bars on `stream` and a one-line summary of each phase. */
-export async function runMigration(
-  options: Omit<MigrateOptions, 'onCopyProgress' | 'onVerifyProgress'>,
+/** Runs the backfill with progress bars on `stream` and a one-line summary of each phase. */
+export async function runBackfill(
+  options: Omit<BackfillOptions, 'onCopyProgress' | 'onVerifyProgress'>,
   stream: NodeJS.WriteStream = process.stderr,
-): Promise<MigrateResult> {
+): Promise<BackfillResult> {
   let copyBar: ProgressBar | undefined;
   let verifyBar: ProgressBar | undefined;
   let copy: { startedAt: number; first: number; last: number; total: number } | undefined;
@@ -22,7 +22,7 @@ export async function runMigration(
     copyBar = undefined;
   };
   try {
-    const result = await migrateBillingToDynamo({
+    const result = await backfillBillingToDynamo({
       ...options,
       onCopyProgress: (done, total) => {
         copy ??= { startedAt: Date.now(), first: done, last: done, total };

@@ -1,6 +1,7 @@
 /**
  * A one-line progress bar with rate and ETA on a terminal; on a pipe or file, a plain line
- * every 10 % so logs stay readable.
+ * every 10 % so logs stay readable. The backfill's copy and verification use it, and so do the
+ * lab's other long steps (the seed, the storage benchmark's loads).
  */
 export class ProgressBar {
   private readonly startedAt = Date.now();

@@ -1,7 +1,4 @@
-import { execFile } from 'node:child_process';
-import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { promisify } from 'node:util';
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   BillingStoreUnavailableError,
@@ -15,14 +12,12 @@ import {
 } from '@checkout-lab/billing-store';
 import { freePort } from '@checkout-lab/embedded';
 import { createTestDatabase, testDynamoEndpoint } from '@checkout-lab/testing';
-import { migrateBillingToDynamo, MigrationInterruptedError } from '../src/migrate/migrate';
-import { mismatchReport } from '../src/migrate/run-migration';
+import { backfillBillingToDynamo, BackfillInterruptedError, mismatchReport } from '../src';
 
-const REPO_ROOT = path.resolve(__dirname, '../../..');
 const credentials = { accessKeyId: 'lab', secretAccessKey: 'lab' };
 
 async function seededSource(users: number, addressesPerUser: number): Promise<string> {
-  const url = await createTestDatabase('migrate');
+  const url = await createTestDatabase('backfill');
   await migrateBillingSchema(url);
   await seedBillingAddresses(url, { users, addressesPerUser });
   return url;
@@ -41,13 +36,13 @@ async function itemCount(connection: DynamoConnection): Promise<number> {
   }
 }
 
-describe('migrateBillingToDynamo (SQL → DynamoDB backfill)', () => {
+describe('backfillBillingToDynamo (SQL → DynamoDB backfill)', () => {
   it('copies every address with its fields and updatedAt, verifies them, and a second run copies nothing and verifies again', async () => {
     const sourceUrl = await seededSource(300, 3);
     const to = target();
     const progress: number[] = [];
 
-    const first = await migrateBillingToDynamo({ sourceUrl, target: to, pageSize: 100, onCopyProgress: (done) => progress.push(done) });
+    const first = await backfillBillingToDynamo({ sourceUrl, target: to, pageSize: 100, onCopyProgress: (done) => progress.push(done) });
     expect(first).toMatchObject({ total: 900, copied: 900, resumedAt: 0 });
     expect(first.verify).toMatchObject({ ok: true, sourceRows: 900, targetItems: 900, checked: 900, mismatchCount: 0 });
     expect(progress.at(-1)).toBe(900);
@@ -61,7 +56,7 @@ describe('migrateBillingToDynamo (SQL → DynamoDB backfill)', () => {
     }
     await Promise.all([sql.close(), dynamo.close()]);
 
-    const second = await migrateBillingToDynamo({ sourceUrl, target: to, pageSize: 100 });
+    const second = await backfillBillingToDynamo({ sourceUrl, target: to, pageSize: 100 });
     expect(second).toMatchObject({ total: 900, copied: 0, resumedAt: 900 });
     expect(second.verify?.ok).toBe(true);
   });
@@ -71,7 +66,7 @@ describe('migrateBillingToDynamo (SQL → DynamoDB backfill)', () => {
     const to = target();
     const abort = new AbortController();
 
-    const interrupted = await migrateBillingToDynamo({
+    const interrupted = await backfillBillingToDynamo({
       sourceUrl,
       target: to,
       pageSize: 250,
@@ -81,12 +76,12 @@ describe('migrateBillingToDynamo (SQL → DynamoDB backfill)', () => {
         if (done >= 1_600) abort.abort();
       },
     }).catch((caught: unknown) => caught);
-    expect(interrupted).toBeInstanceOf(MigrationInterruptedError);
+    expect(interrupted).toBeInstanceOf(BackfillInterruptedError);
     const partial = await itemCount(to);
     expect(partial).toBeGreaterThanOrEqual(1_600);
     expect(partial).toBeLessThan(4_000);
 
-    const resumed = await migrateBillingToDynamo({ sourceUrl, target: to, pageSize: 250 });
+    const resumed = await backfillBillingToDynamo({ sourceUrl, target: to, pageSize: 250 });
     expect(resumed.resumedAt).toBeGreaterThan(0);
     expect(resumed.resumedAt).toBeLessThanOrEqual(partial);
     expect(resumed.resumedAt + resumed.copied).toBe(4_000);
@@ -94,10 +89,10 @@ describe('migrateBillingToDynamo (SQL → DynamoDB backfill)', () => {
     expect(await itemCount(to)).toBe(4_000);
   });
 
-  it('reports a corrupted and a missing item by user id, address id and field, and `checkout-lab migrate` exits non-zero', async () => {
+  it('reports a corrupted and a missing item by user id, address id and field', async () => {
     const sourceUrl = await seededSource(50, 2);
     const to = target();
-    await migrateBillingToDynamo({ sourceUrl, target: to });
+    await backfillBillingToDynamo({ sourceUrl, target: to });
 
     const client = createDynamoClient(to);
     await client.send(
@@ -111,7 +106,7 @@ describe('migrateBillingToDynamo (SQL → DynamoDB backfill)', () => {
     await client.send(new DeleteCommand({ TableName: to.table, Key: { userId: 'user-12', addressId: 'addr-12-0' } }));
     client.destroy();
 
-    const result = await migrateBillingToDynamo({ sourceUrl, target: to });
+    const result = await backfillBillingToDynamo({ sourceUrl, target: to });
     expect(result.copied).toBe(0);
     expect(result.verify).toMatchObject({ ok: false, sourceRows: 100, targetItems: 99, mismatchCount: 2 });
     expect(result.verify?.mismatches).toEqual([
@@ -123,42 +118,19 @@ describe('migrateBillingToDynamo (SQL → DynamoDB backfill)', () => {
     expect(report).toContain('count differs: SQL has 100 addresses, DynamoDB 99 items');
     expect(report).toContain('user-7  addr-7-1  differs in city, isDefault');
     expect(report).not.toContain('Atlantis');
-
-    const cli = await promisify(execFile)(
-      process.execPath,
-      ['-r', '@swc-node/register', 'libs/lab/src/bin/checkout-lab.ts', 'migrate'],
-      {
-        cwd: REPO_ROOT,
-        env: {
-          ...process.env,
-          SWC_NODE_PROJECT: 'tsconfig.base.json',
-          BILLING_DATABASE_URL: sourceUrl,
-          DYNAMODB_ENDPOINT: to.endpoint,
-          DYNAMODB_TABLE: to.table,
-          AWS_ACCESS_KEY_ID: 'lab',
-          AWS_SECRET_ACCESS_KEY: 'lab',
-        },
-      },
-    ).then(
-      () => ({ code: 0, stderr: '' }),
-      (error: { code: number; stderr: string }) => error,
-    );
-    expect(cli.code).toBe(3);
-    expect(cli.stderr).toContain('verification failed');
-    expect(cli.stderr).toContain('user-12  addr-12-0  missing in DynamoDB');
   });
 
   it('refuses to start, naming the server, when DynamoDB or SQL is unreachable', async () => {
     const sourceUrl = await seededSource(10, 1);
     const deadEndpoint = `http://127.0.0.1:${await freePort()}`;
-    const noDynamo = await migrateBillingToDynamo({ sourceUrl, target: { ...target(), endpoint: deadEndpoint } }).catch(
+    const noDynamo = await backfillBillingToDynamo({ sourceUrl, target: { ...target(), endpoint: deadEndpoint } }).catch(
       (caught: unknown) => caught,
     );
     expect(noDynamo).toBeInstanceOf(BillingStoreUnavailableError);
     expect((noDynamo as Error).message).toContain(deadEndpoint);
 
     const deadPort = await freePort();
-    const noSql = await migrateBillingToDynamo({ sourceUrl: `postgres://lab:lab@127.0.0.1:${deadPort}/billing`, target: target() }).catch(
+    const noSql = await backfillBillingToDynamo({ sourceUrl: `postgres://lab:lab@127.0.0.1:${deadPort}/billing`, target: target() }).catch(
       (caught: unknown) => caught,
     );
     expect(noSql).toBeInstanceOf(BillingStoreUnavailableError);
