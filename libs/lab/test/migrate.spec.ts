@@ -1,0 +1,58 @@
+// `checkout-lab migrate`: the backfill (libs/backfill, tested there) as the command runs it.
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { backfillBillingToDynamo } from '@checkout-lab/backfill';
+import { createDynamoClient, migrateBillingSchema, seedBillingAddresses, type DynamoConnection } from '@checkout-lab/billing-store';
+import { createTestDatabase, testDynamoEndpoint } from '@checkout-lab/testing';
+
+const REPO_ROOT = path.resolve(__dirname, '../../..');
+
+describe('checkout-lab migrate', () => {
+  it('exits 3 and names a corrupted and a missing item when the verification finds a difference', async () => {
+    const sourceUrl = await createTestDatabase('migrate');
+    await migrateBillingSchema(sourceUrl);
+    await seedBillingAddresses(sourceUrl, { users: 50, addressesPerUser: 2 });
+    const to: DynamoConnection = { table: `billing_${randomUUID()}`, endpoint: testDynamoEndpoint(), credentials: { accessKeyId: 'lab', secretAccessKey: 'lab' } };
+    await backfillBillingToDynamo({ sourceUrl, target: to, verify: false });
+
+    const client = createDynamoClient(to);
+    await client.send(
+      new UpdateCommand({
+        TableName: to.table,
+        Key: { userId: 'user-7', addressId: 'addr-7-1' },
+        UpdateExpression: 'SET city = :city, isDefault = :flipped',
+        ExpressionAttributeValues: { ':city': 'Atlantis', ':flipped': 'yes' },
+      }),
+    );
+    await client.send(new DeleteCommand({ TableName: to.table, Key: { userId: 'user-12', addressId: 'addr-12-0' } }));
+    client.destroy();
+
+    const cli = await promisify(execFile)(
+      process.execPath,
+      ['-r', '@swc-node/register', 'libs/lab/src/bin/checkout-lab.ts', 'migrate'],
+      {
+        cwd: REPO_ROOT,
+        env: {
+          ...process.env,
+          SWC_NODE_PROJECT: 'tsconfig.base.json',
+          BILLING_DATABASE_URL: sourceUrl,
+          DYNAMODB_ENDPOINT: to.endpoint,
+          DYNAMODB_TABLE: to.table,
+          AWS_ACCESS_KEY_ID: 'lab',
+          AWS_SECRET_ACCESS_KEY: 'lab',
+        },
+      },
+    ).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(cli.code).toBe(3);
+    expect(cli.stderr).toContain('verification failed');
+    expect(cli.stderr).toContain('user-7  addr-7-1  differs in city, isDefault');
+    expect(cli.stderr).toContain('user-12  addr-12-0  missing in DynamoDB');
+    expect(cli.stderr).not.toContain('Atlantis');
+  });
+});
