@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { REPO_ROOT } from '../src/stack/service-process';
+import { REPO_ROOT } from '@checkout-lab/stack';
 import { spawnLab } from './support/lab-cli';
 
 /** `checkout-lab` as a user runs it: what it prints and the exit code, for --version, --help and usage errors. */

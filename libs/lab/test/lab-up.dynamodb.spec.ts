@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { isAlive } from '@checkout-lab/embedded';
-import type { StackProcesses } from '../src/stack/stack';
+import type { StackProcesses } from '@checkout-lab/stack';
 import { checkoutOnce, labPorts, labRoot, spawnLab } from './support/lab-cli';
 
 describe('checkout-lab up with BILLING_STORE=dynamodb', () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { isAlive, portInUse } from '@checkout-lab/embedded';
-import type { StackProcesses } from '../src/stack/stack';
+import type { StackProcesses } from '@checkout-lab/stack';
 import { checkoutOnce, labPorts, labRoot, spawnLab } from './support/lab-cli';
 
 const readProcesses = (dataDir: string) => JSON.parse(readFileSync(path.join(dataDir, 'stack.json'), 'utf8')) as StackProcesses;

@@ -8,7 +8,7 @@ import { startStripeDouble, type RunningStripeDouble } from '@checkout-lab/strip
 import { createTestDatabase } from '@checkout-lab/testing';
 import { RECONCILE_FINDINGS_EXIT_CODE } from '../src/commands/reconcile';
 import { reconcile, type ReconcileResult } from '../src/reconcile/reconcile';
-import { REPO_ROOT } from '../src/stack/service-process';
+import { REPO_ROOT } from '@checkout-lab/stack';
 import { spawnLab } from './support/lab-cli';
 
 const KEY = 'sk_test_checkout_lab';

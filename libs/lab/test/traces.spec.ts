@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { freePort, isAlive } from '@checkout-lab/embedded';
 import { startViewerProcess, traceViewerLink } from '../src/commands/traces';
-import { loadLabSettings } from '../src/settings';
+import { loadLabSettings } from '@checkout-lab/stack';
 import { spawnLab } from './support/lab-cli';
 
 /** One checkout-flow trace as the receiver writes it: OTLP/JSON, one line per service's batch. */

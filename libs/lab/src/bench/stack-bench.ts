@@ -5,7 +5,7 @@ import { judgeRun, type RunVerdict } from '@checkout-lab/run-record';
 import { readRunSpans, runSpansDir } from '@checkout-lab/telemetry';
 import { parseCpuProfile, summariseCpuProfile, type CpuProfileSummary } from './cpu-profile';
 import { HostSampler, scrapeSpanCounters, type SpanCounters } from '../experiment/evidence';
-import { Stack, type StackEndpoints } from '../stack/stack';
+import { Stack, type StackEndpoints } from '@checkout-lab/stack';
 
 /**
  * The stack's capacity: the highest open-model rate of checkout flows (create cart → add items →

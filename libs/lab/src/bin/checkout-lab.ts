@@ -19,7 +19,7 @@ import { registerMigrate } from '../commands/migrate';
 import { registerSeed } from '../commands/seed';
 import { registerTraces } from '../commands/traces';
 import { registerUp } from '../commands/up';
-import { REPO_ROOT } from '../stack/service-process';
+import { REPO_ROOT } from '@checkout-lab/stack';
 
 /** The exit codes of every command (README, "Exit codes"); each outcome has its own. */
 const EXIT_CODES: [code: number, meaning: string][] = [

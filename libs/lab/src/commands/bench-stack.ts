@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { formatCpuTable } from '../bench/cpu-profile';
 import { benchConfigs, benchStack, type BenchOptions, type ConfigResult } from '../bench/stack-bench';
-import { loadLabSettings } from '../settings';
-import { Stack } from '../stack/stack';
+import { loadLabSettings } from '@checkout-lab/stack';
+import { Stack } from '@checkout-lab/stack';
 import { durationSeconds } from './options';
 
 interface RawOptions {

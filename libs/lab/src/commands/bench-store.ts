@@ -13,10 +13,10 @@ import {
   type DynamoConnection,
 } from '@checkout-lab/billing-store';
 import { freePort, startDynalite, startEmbeddedPostgres } from '@checkout-lab/embedded';
-import { DYNALITE_CREDENTIALS } from '../migrate/lab-dynamo';
+import { DYNALITE_CREDENTIALS } from '@checkout-lab/stack';
 import { ProgressBar, runBackfill } from '@checkout-lab/backfill';
 import { durationSeconds } from './options';
-import { loadLabSettings } from '../settings';
+import { loadLabSettings } from '@checkout-lab/stack';
 
 interface BenchOptions {
   sizes: number[];

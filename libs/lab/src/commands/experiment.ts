@@ -8,8 +8,8 @@ import { faultsDefinitionFile } from '../faults/definition';
 import { runFaultsCommand } from './faults';
 import { LabExperimentParts } from '../experiment/lab-parts';
 import { runExperiment } from '../experiment/runner';
-import { REPO_ROOT } from '../stack/service-process';
-import { loadLabSettings } from '../settings';
+import { REPO_ROOT } from '@checkout-lab/stack';
+import { loadLabSettings } from '@checkout-lab/stack';
 import { startViewerProcess, traceViewerLink, untilInterrupted } from './traces';
 
 interface ExperimentOptions {

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import { loadFaultsExperiment } from '../faults/definition';
 import { writeFaultsReport, faultsTable } from '../faults/report';
 import { runFaultsExperiment } from '../faults/run-faults';
-import type { LabSettings } from '../settings';
+import type { LabSettings } from '@checkout-lab/stack';
 
 /** `checkout-lab experiment faults` exits with this when a fault failed (money out of line, no recovery in time, a service not back). */
 export const FAULTS_FAILED_EXIT_CODE = 5;

@@ -1,10 +1,7 @@
-import * as path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { startEmbeddedPostgres, type RunningPostgres } from '@checkout-lab/embedded';
-import { startLabDynamo } from '../migrate/lab-dynamo';
 import { BackfillInterruptedError, mismatchReport, runBackfill } from '@checkout-lab/backfill';
-import { seedBilling } from '../seed';
-import { loadLabSettings } from '../settings';
+import type { RunningPostgres } from '@checkout-lab/embedded';
+import { loadLabSettings, seedBilling, startBillingPostgres, startLabDynamo } from '@checkout-lab/stack';
 
 /** Exit code when verification finds a difference. */
 export const EXIT_MISMATCH = 3;
@@ -39,9 +36,9 @@ export function registerMigrate(program: Command): void {
       const dynamo = await startLabDynamo(settings);
       try {
         if (!sourceUrl) {
-          postgres = await startEmbeddedPostgres({ dataDir: path.join(settings.dataDir, 'billing-pg'), port: settings.ports.billingPostgres });
-          await postgres.ensureDatabase('billing');
-          sourceUrl = postgres.url('billing');
+          const billing = await startBillingPostgres(settings);
+          postgres = billing.server;
+          sourceUrl = billing.url;
           await seedBilling(sourceUrl, settings.seed);
         }
         process.stderr.write(`migrating into DynamoDB table ${dynamo.connection.table} at ${dynamo.connection.endpoint ?? 'AWS'}\n`);

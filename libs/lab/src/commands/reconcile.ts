@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { formatReconcile } from '../reconcile/format';
 import { findingCount, reconcile } from '../reconcile/reconcile';
-import { loadLabSettings } from '../settings';
+import { loadLabSettings } from '@checkout-lab/stack';
 
 /** Exit code of `reconcile` when it finds a double charge, a charge without a paid order or a paid order without a charge. */
 export const RECONCILE_FINDINGS_EXIT_CODE = 6;

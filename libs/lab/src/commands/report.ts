@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import * as path from 'node:path';
 import { CALIBRATION_FAILED_EXIT_CODE, jaegerSpanReader, otlpFileSpanReader, regressionGate, writeReport, type RegressionThresholds } from '@checkout-lab/report';
-import { loadLabSettings } from '../settings';
+import { loadLabSettings } from '@checkout-lab/stack';
 import { traceViewerLink } from './traces';
 
 interface ReportOptions {

@@ -1,8 +1,5 @@
 import type { Command } from 'commander';
-import { startEmbeddedPostgres } from '@checkout-lab/embedded';
-import * as path from 'node:path';
-import { seedBilling } from '../seed';
-import { loadLabSettings } from '../settings';
+import { loadLabSettings, seedBilling, startBillingPostgres } from '@checkout-lab/stack';
 
 export function registerSeed(program: Command): void {
   program
@@ -14,12 +11,11 @@ export function registerSeed(program: Command): void {
         await seedBilling(settings.external.billingDatabaseUrl, settings.seed);
         return;
       }
-      const server = await startEmbeddedPostgres({ dataDir: path.join(settings.dataDir, 'billing-pg'), port: settings.ports.billingPostgres });
+      const billing = await startBillingPostgres(settings);
       try {
-        await server.ensureDatabase('billing');
-        await seedBilling(server.url('billing'), settings.seed);
+        await seedBilling(billing.url, settings.seed);
       } finally {
-        await server.stop();
+        await billing.server.stop();
       }
     });
 }

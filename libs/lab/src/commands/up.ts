@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { loadLabSettings } from '../settings';
-import { Stack, type StackEndpoints } from '../stack/stack';
+import { loadLabSettings } from '@checkout-lab/stack';
+import { Stack, type StackEndpoints } from '@checkout-lab/stack';
 import { startViewerProcess, type ViewerProcess } from './traces';
 
 export function registerUp(program: Command): void {

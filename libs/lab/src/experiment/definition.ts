@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { BILLING_STORE_KINDS, durationSchema, SQL_PROFILES } from '@checkout-lab/config';
 import { COMPARED_METRICS } from '@checkout-lab/report';
 import { conversionSettingsSchema } from '@checkout-lab/run-record';
-import { REPO_ROOT } from '../stack/service-process';
+import { REPO_ROOT } from '@checkout-lab/stack';
 
 /** Bundled experiment definitions: `checkout-lab experiment <name>` looks here first. */
 export const EXPERIMENTS_DIR = path.join(REPO_ROOT, 'libs/lab/experiments');

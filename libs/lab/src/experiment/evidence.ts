@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { BILLING_LOOKUP_SQL } from '@checkout-lab/billing-store';
 import { withClient } from '@checkout-lab/database';
 import type { HostStats, SqlEvidence } from '@checkout-lab/run-record';
-import type { StackEndpoints } from '../stack/stack';
+import type { StackEndpoints } from '@checkout-lab/stack';
 
 /** Makes pg_stat_statements available (the billing server preloads it) and clears it, so a run's figures are its own. */
 export async function resetStatementStats(billingDatabaseUrl: string): Promise<void> {

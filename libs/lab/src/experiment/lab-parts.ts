@@ -4,8 +4,8 @@ import { DEFAULT_BILLING_STORE, DEFAULT_SQL_PROFILE } from '@checkout-lab/config
 import { loadScenario, runScenario, type LoadProgress, type LoadSummary } from '@checkout-lab/load-tests';
 import { judgeRun, writeRunRecord, type DatabaseEvidence, type RunMeta } from '@checkout-lab/run-record';
 import { runSpansDir, readRunSpans, type FlatSpan } from '@checkout-lab/telemetry';
-import type { LabSettings } from '../settings';
-import { Stack } from '../stack/stack';
+import type { LabSettings } from '@checkout-lab/stack';
+import { Stack } from '@checkout-lab/stack';
 import { variantEnvironment, type ResolvedExperiment } from './definition';
 import { collectSqlEvidence, HostSampler, resetStatementStats, scrapeSpanCounters } from './evidence';
 import type { ExperimentParts, PlannedRun, RunOutcome } from './runner';

@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { freePort } from '@checkout-lab/embedded';
-import { REPO_ROOT } from '../../src/stack/service-process';
+import { REPO_ROOT } from '@checkout-lab/stack';
 
 /** Every port the lab opens, so a test's lab never meets the defaults or another test's. */
 const PORT_VARIABLES = [

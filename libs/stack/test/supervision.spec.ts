@@ -3,8 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { freePort, isAlive, portInUse } from '@checkout-lab/embedded';
-import { REPO_ROOT, ServiceProcess } from '../src/stack/service-process';
-import { Supervisor } from '../src/stack/supervisor';
+import { REPO_ROOT, ServiceProcess } from '../src/service-process';
+import { Supervisor } from '../src/supervisor';
 
 /** The supervisor around a tiny HTTP process (no stack): the same ServiceProcess the lab uses for its services. */
 async function supervisedTiny(options: { initialBackoffMs: number }) {
@@ -22,7 +22,7 @@ async function supervisedTiny(options: { initialBackoffMs: number }) {
   });
   const service: ServiceProcess = new ServiceProcess({
     name: 'tiny',
-    entry: 'libs/lab/test/support/tiny-service.ts',
+    entry: 'libs/stack/test/support/tiny-service.ts',
     env: { ...process.env, TINY_PORT: String(port) },
     logFile: path.join(mkdtempSync(path.join(tmpdir(), 'supervision-')), 'tiny.log'),
     ready: () => fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok),
@@ -99,7 +99,7 @@ describe('supervision', () => {
 
   it('a process the lab started stops by itself when the lab is killed with SIGKILL', async () => {
     const port = await freePort();
-    const lab = spawn(process.execPath, ['-r', '@swc-node/register', 'libs/lab/test/support/orphaning-parent.ts'], {
+    const lab = spawn(process.execPath, ['-r', '@swc-node/register', 'libs/stack/test/support/orphaning-parent.ts'], {
       cwd: REPO_ROOT,
       env: { ...process.env, TINY_PORT: String(port), SWC_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.base.json') },
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -4,12 +4,12 @@
  */
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ServiceProcess } from '../../src/stack/service-process';
+import { ServiceProcess } from '../../src/service-process';
 
 const port = Number(process.env['TINY_PORT']);
 const service = new ServiceProcess({
   name: 'tiny',
-  entry: 'libs/lab/test/support/tiny-service.ts',
+  entry: 'libs/stack/test/support/tiny-service.ts',
   env: { ...process.env },
   logFile: path.join(tmpdir(), `orphaning-parent-${process.pid}.log`),
   ready: () => fetch(`http://127.0.0.1:${port}/`).then((r) => r.ok),

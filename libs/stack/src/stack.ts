@@ -3,10 +3,10 @@ import * as path from 'node:path';
 import type { BillingStoreKind, SqlProfile } from '@checkout-lab/config';
 import { isServing } from '@checkout-lab/contracts';
 import { isAlive, listenerOn, portInUse, reserveEphemeralPorts, startEmbeddedPostgres, type RunningDynalite, type RunningPostgres } from '@checkout-lab/embedded';
-import { DYNALITE_CREDENTIALS, startLabDynamo } from '../migrate/lab-dynamo';
+import { DYNALITE_CREDENTIALS, startBillingPostgres, startLabDynamo } from './billing-servers';
 import { mismatchReport, runBackfill } from '@checkout-lab/backfill';
-import { seedBilling } from '../seed';
-import type { LabSettings } from '../settings';
+import { seedBilling } from './seed';
+import type { LabSettings } from './settings';
 import type { CpuQuota, Isolation } from '@checkout-lab/run-record';
 import { cpus as osCpus } from 'node:os';
 import { withClient } from '@checkout-lab/database';
@@ -156,14 +156,13 @@ export class Stack {
       if (this.appServer?.pid !== undefined) lowerPriority(this.appServer.pid, STACK_NICE);
     }
     this.say('starting PostgreSQL (legacy billing server) …');
-    const billingDb = settings.external.billingDatabaseUrl
-      ? settings.external.billingDatabaseUrl
-      : (
-          await this.embeddedDatabases('billing-pg', settings.ports.billingPostgres, ['billing'], {
-            shared_preload_libraries: 'pg_stat_statements',
-          })
-        ).billing;
-    if (!settings.external.billingDatabaseUrl) this.billingServer = this.postgres[this.postgres.length - 1];
+    let billingDb = settings.external.billingDatabaseUrl;
+    if (!billingDb) {
+      const billing = await startBillingPostgres(settings);
+      this.postgres.push(billing.server);
+      this.billingServer = billing.server;
+      billingDb = billing.url;
+    }
     await seedBilling(billingDb, settings.seed);
     const dynamoEnv = options.dynamodb ? await this.prepareDynamo(billingDb) : undefined;
     const traces = settings.external.otlpEndpoint ?? (await this.startTraceReceiver());
@@ -582,13 +581,8 @@ export class Stack {
     return endpoint;
   }
 
-  private async embeddedDatabases<N extends string>(
-    dir: string,
-    port: number,
-    names: N[],
-    settings: Record<string, string> = {},
-  ): Promise<Record<N, string>> {
-    const server = await startEmbeddedPostgres({ dataDir: path.join(this.settings.dataDir, dir), port, settings });
+  private async embeddedDatabases<N extends string>(dir: string, port: number, names: N[]): Promise<Record<N, string>> {
+    const server = await startEmbeddedPostgres({ dataDir: path.join(this.settings.dataDir, dir), port });
     this.postgres.push(server);
     const urls = {} as Record<N, string>;
     for (const name of names) {

@@ -9,7 +9,7 @@ import { freePort, waitUntil } from '@checkout-lab/embedded';
 import { startStripeDouble, type RunningStripeDouble } from '@checkout-lab/stripe-double';
 import { readRunSpans, startTraceReceiver, type FlatSpan, type TraceReceiver } from '@checkout-lab/telemetry';
 import { createTestDatabase } from '@checkout-lab/testing';
-import { ServiceProcess, TELEMETRY_PRELOAD } from '../src/stack/service-process';
+import { ServiceProcess, TELEMETRY_PRELOAD } from '../src/service-process';
 
 /**
  * Telemetry end to end: the three services as real processes with the telemetry preload,

@@ -1,9 +1,9 @@
 import * as path from 'node:path';
 import { z } from 'zod';
 import { billingStoreEnv, env, parseEnv } from '@checkout-lab/config';
-import { parseIsolationRequest } from './stack/cpu-isolation';
-import { parseCpuQuota } from './stack/cpu-quota';
-import { REPO_ROOT } from './stack/service-process';
+import { parseIsolationRequest } from './cpu-isolation';
+import { parseCpuQuota } from './cpu-quota';
+import { REPO_ROOT } from './service-process';
 
 const schema = z
   .object({
@@ -30,10 +30,10 @@ const schema = z
     DATABASE_URL: env.postgresUrl().optional(),
     BILLING_DATABASE_URL: env.postgresUrl().optional(),
     STRIPE_API_BASE: env.url().optional(),
-    /** CPU isolation of the legacy billing server (see stack/cpu-isolation.ts): auto, off, or a CPU list. */
+    /** CPU isolation of the legacy billing server (see cpu-isolation.ts): auto, off, or a CPU list. */
     LAB_LEGACY_CPUS: z.string().default('auto'),
     LAB_STACK_CPUS: z.string().optional(),
-    /** A CPU quota for the legacy billing PostgreSQL (see stack/cpu-quota.ts): off, or a fraction of one CPU. */
+    /** A CPU quota for the legacy billing PostgreSQL (see cpu-quota.ts): off, or a fraction of one CPU. */
     LAB_LEGACY_CPU_QUOTA: z.string().default('off'),
   })
   .superRefine((e, context) => {

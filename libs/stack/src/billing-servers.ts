@@ -1,10 +1,37 @@
 import * as path from 'node:path';
 import type { DynamoConnection } from '@checkout-lab/billing-store';
-import { startDynalite, type RunningDynalite } from '@checkout-lab/embedded';
-import type { LabSettings } from '../settings';
+import { startDynalite, startEmbeddedPostgres, type RunningDynalite, type RunningPostgres } from '@checkout-lab/embedded';
+import type { LabSettings } from './settings';
 
 /** Credentials the lab uses for its own dynalite (which accepts any). */
 export const DYNALITE_CREDENTIALS = { accessKeyId: 'checkout-lab', secretAccessKey: 'checkout-lab' } as const;
+
+/** The embedded legacy billing server and the URL of its `billing` database. */
+export interface BillingPostgres {
+  server: RunningPostgres;
+  url: string;
+}
+
+/**
+ * The embedded legacy billing PostgreSQL: its data in <data dir>/billing-pg, on
+ * LAB_BILLING_PG_PORT, with pg_stat_statements loaded (an experiment's SQL evidence reads it),
+ * and its `billing` database created. The one way the lab starts it (`up`, experiments, `seed`,
+ * `migrate`), so the server is the same whichever command made its data.
+ */
+export async function startBillingPostgres(settings: LabSettings): Promise<BillingPostgres> {
+  const server = await startEmbeddedPostgres({
+    dataDir: path.join(settings.dataDir, 'billing-pg'),
+    port: settings.ports.billingPostgres,
+    settings: { shared_preload_libraries: 'pg_stat_statements' },
+  });
+  try {
+    await server.ensureDatabase('billing');
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return { server, url: server.url('billing') };
+}
 
 export interface LabDynamo {
   connection: DynamoConnection;

@@ -8,7 +8,7 @@ import { createTestDatabase } from '@checkout-lab/testing';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ServiceProcess } from '../src/stack/service-process';
+import { ServiceProcess } from '../src/service-process';
 
 /**
  * The checkout end to end: three real service processes talking gRPC, real PostgreSQL, and the

@@ -1,11 +1,24 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import * as path from 'node:path';
 import { waitUntil } from '@checkout-lab/embedded';
 
-/** The repository root, where the services' entry files live. */
-export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..', '..');
+/**
+ * The repository root, where the services' entry files live: the npm workspace root, i.e. the
+ * nearest directory above this file whose package.json declares `workspaces` (nx.json would do in
+ * a clone, but the Docker image has no nx.json). Found by walking up, so no file depends on how
+ * deep it sits.
+ */
+export const REPO_ROOT = workspaceRoot(__dirname);
+
+function workspaceRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const manifest = path.join(dir, 'package.json');
+    if (existsSync(manifest) && 'workspaces' in (JSON.parse(readFileSync(manifest, 'utf8')) as object)) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no npm workspace root (a package.json with "workspaces") above ${from}`);
+  }
+}
 
 export interface ServiceProcessOptions {
   name: string;
@@ -42,7 +55,7 @@ export interface UnexpectedExit {
 }
 
 /** Loaded first into every process: it exits when the lab is gone (see exit-with-parent.ts). */
-export const EXIT_WITH_PARENT_PRELOAD = path.join(REPO_ROOT, 'libs', 'lab', 'src', 'stack', 'exit-with-parent.ts');
+export const EXIT_WITH_PARENT_PRELOAD = path.join(__dirname, 'exit-with-parent.ts');
 
 /** Starts OpenTelemetry before a service's modules load (libs/telemetry/src/preload.ts). */
 export const TELEMETRY_PRELOAD = path.join(REPO_ROOT, 'libs', 'telemetry', 'src', 'preload.ts');

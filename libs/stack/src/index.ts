@@ -1,0 +1,10 @@
+export { Stack } from './stack';
+export type { ServiceEvent, ServiceExit, StackEndpoints, StackOptions, StackProcesses } from './stack';
+export { REPO_ROOT, ServiceProcess } from './service-process';
+export type { ServiceProcessOptions, UnexpectedExit } from './service-process';
+export { loadLabSettings } from './settings';
+export type { LabSettings } from './settings';
+export { seedBilling } from './seed';
+export { DYNALITE_CREDENTIALS, startBillingPostgres, startLabDynamo } from './billing-servers';
+export type { BillingPostgres, LabDynamo } from './billing-servers';
+export { descendants } from './cpu-isolation';
