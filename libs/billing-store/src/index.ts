@@ -31,3 +31,5 @@ export {
 } from './dynamo.billing-table';
 export type { DynamoConnection } from './dynamo.billing-table';
 export { PostgresBillingAddressReader } from './postgres.billing-address.reader';
+export { benchBillingLookups, lookupBenchTable } from './billing-lookup.benchmark';
+export type { LookupBenchBackend, LookupBenchData, LookupBenchOptions, LookupMeasurement } from './billing-lookup.benchmark';
