@@ -24,6 +24,8 @@ export default [
           allow: ['@checkout-lab/cart/src/config', '@checkout-lab/payment/src/config', '@checkout-lab/billing-address/src/config'],
           depConstraints: [
             { sourceTag: 'type:service', onlyDependOnLibsWithTags: ['type:lib'] },
+            // The checkout-lab CLI (apps/): it wires the libs; nothing depends on it.
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             // Tools may read a service's public config surface (infra validation checks manifests against it).
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:service'] },

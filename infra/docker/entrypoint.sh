@@ -10,7 +10,7 @@ case "$role" in
     ;;
   checkout-lab)
     shift
-    exec node -r @swc-node/register libs/lab/src/bin/checkout-lab.ts "$@"
+    exec node -r @swc-node/register apps/checkout-lab/src/main.ts "$@"
     ;;
   *)
     exec "$@"

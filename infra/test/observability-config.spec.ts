@@ -98,7 +98,7 @@ describe('Dockerfile', () => {
     expect(preload).toBeDefined();
     expect(() => readFileSync(path.join(REPO, preload!))).not.toThrow();
     for (const service of ['cart', 'payment', 'billing-address']) expect(() => readFileSync(path.join(REPO, 'services', service, 'src', 'main.ts'))).not.toThrow();
-    expect(() => readFileSync(path.join(REPO, 'libs', 'lab', 'src', 'bin', 'checkout-lab.ts'))).not.toThrow();
+    expect(() => readFileSync(path.join(REPO, 'apps', 'checkout-lab', 'src', 'main.ts'))).not.toThrow();
   });
 
   it('keeps local state and secrets out of the build context', () => {

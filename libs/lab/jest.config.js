@@ -1,1 +1,1 @@
-module.exports = require('../testing/jest-preset.js')(__dirname, { postgres: true, dynamodb: true, testTimeout: 120_000 });
+module.exports = require('../testing/jest-preset.js')(__dirname, { testTimeout: 120_000 });

@@ -12,7 +12,7 @@ const ROOT = path.resolve(__dirname, '../..');
 const dir = mkdtempSync(path.join(tmpdir(), 'load-cli-'));
 
 function lab(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'libs/lab/src/bin/checkout-lab.ts', ...args], {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/checkout-lab/src/main.ts', ...args], {
     cwd: ROOT,
     env: { ...process.env, SWC_NODE_PROJECT: 'tsconfig.base.json', OTEL_EXPORTER_OTLP_ENDPOINT: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

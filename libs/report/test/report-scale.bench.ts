@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { writeScaleExperiment } from './scale-runs';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const CLI = path.join(ROOT, 'libs/lab/src/bin/checkout-lab.ts');
+const CLI = path.join(ROOT, 'apps/checkout-lab/src/main.ts');
 const GNU_TIME = '/usr/bin/time';
 /** Bump when the generator changes, so a stale cache is not reused. */
 const GENERATOR_VERSION = 1;

@@ -44,7 +44,7 @@ export interface LabProcess {
 
 /** Runs `checkout-lab <args>` as a user would, with only the given environment (plus PATH). */
 export function spawnLab(args: string[], env: Record<string, string>): LabProcess {
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'libs/lab/src/bin/checkout-lab.ts', ...args], {
+  const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/checkout-lab/src/main.ts', ...args], {
     cwd: REPO_ROOT,
     env: { PATH: process.env['PATH'], SWC_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.base.json'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

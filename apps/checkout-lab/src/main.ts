@@ -9,16 +9,16 @@ import * as path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '@checkout-lab/config';
 import { ScenarioError } from '@checkout-lab/load-tests';
-import { registerLoad } from '../commands/load';
-import { registerReconcile } from '../commands/reconcile';
-import { registerReport } from '../commands/report';
-import { registerBenchStore } from '../commands/bench-store';
-import { registerBenchStack } from '../commands/bench-stack';
-import { registerExperiment } from '../commands/experiment';
-import { registerMigrate } from '../commands/migrate';
-import { registerSeed } from '../commands/seed';
-import { registerTraces } from '../commands/traces';
-import { registerUp } from '../commands/up';
+import { registerLoad } from './commands/load';
+import { registerReconcile } from './commands/reconcile';
+import { registerReport } from './commands/report';
+import { registerBenchStore } from './commands/bench-store';
+import { registerBenchStack } from './commands/bench-stack';
+import { registerExperiment } from './commands/experiment';
+import { registerMigrate } from './commands/migrate';
+import { registerSeed } from './commands/seed';
+import { registerTraces } from './commands/traces';
+import { registerUp } from './commands/up';
 import { REPO_ROOT } from '@checkout-lab/stack';
 
 /** The exit codes of every command (README, "Exit codes"); each outcome has its own. */
@@ -60,7 +60,7 @@ const EXAMPLES: Record<string, string[]> = {
 
 const usageHint = (command?: string) => `run "checkout-lab ${command ? `${command} ` : ''}--help" for usage`;
 
-// One file per command under ../commands; each exports register<Name>(program). Settings the
+// One file per command under ./commands; each exports register<Name>(program). Settings the
 // commands inherit (output, exit override) are made before they are registered.
 const program = new Command()
   .name('checkout-lab')

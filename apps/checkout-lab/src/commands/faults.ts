@@ -1,7 +1,5 @@
 import * as path from 'node:path';
-import { loadFaultsExperiment } from '../faults/definition';
-import { writeFaultsReport, faultsTable } from '../faults/report';
-import { runFaultsExperiment } from '../faults/run-faults';
+import { faultsTable, loadFaultsExperiment, runFaultsExperiment, writeFaultsReport } from '@checkout-lab/lab';
 import type { LabSettings } from '@checkout-lab/stack';
 
 /** `checkout-lab experiment faults` exits with this when a fault failed (money out of line, no recovery in time, a service not back). */

@@ -1,6 +1,5 @@
 import { Option, type Command } from 'commander';
-import { formatReconcile } from '../reconcile/format';
-import { findingCount, reconcile } from '../reconcile/reconcile';
+import { findingCount, formatReconcile, reconcile } from '@checkout-lab/lab';
 import { loadLabSettings } from '@checkout-lab/stack';
 
 /** Exit code of `reconcile` when it finds a double charge, a charge without a paid order or a paid order without a charge. */

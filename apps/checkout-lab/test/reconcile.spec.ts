@@ -4,10 +4,10 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import Stripe from 'stripe';
 import { migrate } from '@checkout-lab/database';
+import { reconcile, type ReconcileResult } from '@checkout-lab/lab';
 import { startStripeDouble, type RunningStripeDouble } from '@checkout-lab/stripe-double';
 import { createTestDatabase } from '@checkout-lab/testing';
 import { RECONCILE_FINDINGS_EXIT_CODE } from '../src/commands/reconcile';
-import { reconcile, type ReconcileResult } from '../src/reconcile/reconcile';
 import { REPO_ROOT } from '@checkout-lab/stack';
 import { spawnLab } from './support/lab-cli';
 

@@ -1,14 +1,12 @@
 // `checkout-lab migrate`: the backfill (libs/backfill, tested there) as the command runs it.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { backfillBillingToDynamo } from '@checkout-lab/backfill';
 import { createDynamoClient, migrateBillingSchema, seedBillingAddresses, type DynamoConnection } from '@checkout-lab/billing-store';
+import { REPO_ROOT } from '@checkout-lab/stack';
 import { createTestDatabase, testDynamoEndpoint } from '@checkout-lab/testing';
-
-const REPO_ROOT = path.resolve(__dirname, '../../..');
 
 describe('checkout-lab migrate', () => {
   it('exits 3 and names a corrupted and a missing item when the verification finds a difference', async () => {
@@ -32,7 +30,7 @@ describe('checkout-lab migrate', () => {
 
     const cli = await promisify(execFile)(
       process.execPath,
-      ['-r', '@swc-node/register', 'libs/lab/src/bin/checkout-lab.ts', 'migrate'],
+      ['-r', '@swc-node/register', 'apps/checkout-lab/src/main.ts', 'migrate'],
       {
         cwd: REPO_ROOT,
         env: {

@@ -1,0 +1,12 @@
+export { loadExperiment } from './experiment/definition';
+export { runExperiment } from './experiment/runner';
+export { LabExperimentParts } from './experiment/lab-parts';
+export { faultsDefinitionFile, loadFaultsExperiment } from './faults/definition';
+export { runFaultsExperiment } from './faults/run-faults';
+export { faultsTable, writeFaultsReport } from './faults/report';
+export { findingCount, reconcile } from './reconcile/reconcile';
+export type { ReconcileResult } from './reconcile/reconcile';
+export { formatReconcile } from './reconcile/format';
+export { benchConfigs, benchStack } from './bench/stack-bench';
+export type { BenchOptions, ConfigResult } from './bench/stack-bench';
+export { formatCpuTable } from './bench/cpu-profile';
