@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { Client } from 'pg';
 import Stripe from 'stripe';
 import { migrate } from '@checkout-lab/database';
-import { reconcile, type ReconcileResult } from '@checkout-lab/lab';
+import { reconcile, type ReconcileResult } from '@checkout-lab/experiment';
 import { startStripeDouble, type RunningStripeDouble } from '@checkout-lab/stripe-double';
 import { createTestDatabase } from '@checkout-lab/testing';
 import { RECONCILE_FINDINGS_EXIT_CODE } from '../src/commands/reconcile';

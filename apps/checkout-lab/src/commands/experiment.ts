@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import * as path from 'node:path';
 import { CALIBRATION_FAILED_EXIT_CODE, otlpFileSpanReader, regressionGate, writeReport, type Report, type RegressionThresholds } from '@checkout-lab/report';
-import { faultsDefinitionFile, LabExperimentParts, loadExperiment, runExperiment } from '@checkout-lab/lab';
+import { faultsDefinitionFile, RunExecutor, loadExperiment, runExperiment } from '@checkout-lab/experiment';
 import { runFaultsCommand } from './faults';
 import { REPO_ROOT } from '@checkout-lab/stack';
 import { loadLabSettings } from '@checkout-lab/stack';
@@ -23,7 +23,7 @@ export function registerExperiment(program: Command): void {
   program
     .command('experiment')
     .description('run the variants of an experiment under the same load and data, and write the before/after report')
-    .argument('[name|file]', 'a bundled experiment (libs/lab/experiments: swiftcart, calibration, index-dropped, faults) or a JSON/YAML definition file', 'swiftcart')
+    .argument('[name|file]', 'a bundled experiment (libs/experiment/experiments: swiftcart, calibration, index-dropped, faults) or a JSON/YAML definition file', 'swiftcart')
     .option('--quick', 'the short version: fewer repetitions, a shorter load, two variants (see the definition\'s "quick")')
     .option('--aa', 'A/A check: run the baseline against an identical copy of itself with the same design (false verdicts, smallest detectable change)')
     .option('--seed <n>', 'seed of the run order (shuffled within each round); default: a fresh one, recorded in experiment.json', parseSeed)
@@ -55,17 +55,17 @@ export function registerExperiment(program: Command): void {
       let viewer = await startViewerProcess(settings, { dirs: [outDir], ...(options.jaeger ? { jaegerUrl: options.jaeger } : {}), say });
       if (viewer) say(`  trace viewer: ${viewer.url} (each run's traces appear once the run has finished)`);
 
-      const parts = new LabExperimentParts(settings, say, live);
+      const executor = new RunExecutor(settings, say, live);
       const stop = new AbortController();
       const onSignal = () => {
         say('\ninterrupted: stopping after cleaning up …');
         stop.abort();
-        void Promise.all([parts.shutdown(), viewer?.stop()]).finally(() => process.exit(130));
+        void Promise.all([executor.shutdown(), viewer?.stop()]).finally(() => process.exit(130));
       };
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
 
-      const result = await runExperiment(experiment, outDir, parts, {
+      const result = await runExperiment(experiment, outDir, executor, {
         say,
         provenance: provenance(),
         signal: stop.signal,

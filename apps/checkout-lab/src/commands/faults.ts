@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { faultsTable, loadFaultsExperiment, runFaultsExperiment, writeFaultsReport } from '@checkout-lab/lab';
+import { faultsTable, loadFaultsExperiment, runFaultsExperiment, writeFaultsReport } from '@checkout-lab/experiment';
 import type { LabSettings } from '@checkout-lab/stack';
 
 /** `checkout-lab experiment faults` exits with this when a fault failed (money out of line, no recovery in time, a service not back). */

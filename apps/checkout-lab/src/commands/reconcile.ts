@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { findingCount, formatReconcile, reconcile } from '@checkout-lab/lab';
+import { findingCount, formatReconcile, reconcile } from '@checkout-lab/experiment';
 import { loadLabSettings } from '@checkout-lab/stack';
 
 /** Exit code of `reconcile` when it finds a double charge, a charge without a paid order or a paid order without a charge. */

@@ -11,13 +11,14 @@ import { collectSqlEvidence, HostSampler, resetStatementStats, scrapeSpanCounter
 import type { ExperimentParts, PlannedRun, RunOutcome } from './runner';
 
 /**
- * The experiment's parts on this machine: one embedded stack whose servers and data are shared by
- * every run, and whose services are restarted with each run's variant settings.
+ * The run executor: the experiment's parts (see runner.ts) on this machine. One embedded stack
+ * whose servers and data are shared by every run, and whose services are restarted with each
+ * run's variant settings; each run is warmed up, loaded, and collected into its run directory.
  *
  * The servers keep their data in <LAB_DATA_DIR>/experiment-data/<users>x<addresses>, so a second
  * experiment with the same seed size reuses the seed and the DynamoDB copy.
  */
-export class LabExperimentParts implements ExperimentParts {
+export class RunExecutor implements ExperimentParts {
   private stack: Stack | undefined;
 
   constructor(

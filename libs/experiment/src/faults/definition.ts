@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { durationSchema } from '@checkout-lab/config';
-import { ExperimentDefinitionError, findDefinitionFile, readDefinitionFile, settingsSchema } from '../experiment/definition';
+import { ExperimentDefinitionError, findDefinitionFile, readDefinitionFile, settingsSchema } from '../definition';
 
 /**
  * The faults the lab can inject, each on the part it names:

@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { ExperimentDefinitionError } from '../experiment/definition';
+import { ExperimentDefinitionError } from '../definition';
 import { faultDurationMs, faultsDefinitionFile, loadFaultsExperiment } from './definition';
 
 describe('faults experiment definition', () => {

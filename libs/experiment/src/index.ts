@@ -1,6 +1,6 @@
-export { loadExperiment } from './experiment/definition';
-export { runExperiment } from './experiment/runner';
-export { LabExperimentParts } from './experiment/lab-parts';
+export { loadExperiment } from './definition';
+export { runExperiment } from './runner';
+export { RunExecutor } from './run-executor';
 export { faultsDefinitionFile, loadFaultsExperiment } from './faults/definition';
 export { runFaultsExperiment } from './faults/run-faults';
 export { faultsTable, writeFaultsReport } from './faults/report';

@@ -4,7 +4,7 @@ import { runScenario, type LoadSummary } from '@checkout-lab/load-tests';
 import { judgeRun, type RunVerdict } from '@checkout-lab/run-record';
 import { readRunSpans, runSpansDir } from '@checkout-lab/telemetry';
 import { parseCpuProfile, summariseCpuProfile, type CpuProfileSummary } from './cpu-profile';
-import { HostSampler, scrapeSpanCounters, type SpanCounters } from '../experiment/evidence';
+import { HostSampler, scrapeSpanCounters, type SpanCounters } from '../evidence';
 import { Stack, type StackEndpoints } from '@checkout-lab/stack';
 
 /**

@@ -5,10 +5,9 @@ import { z } from 'zod';
 import { BILLING_STORE_KINDS, durationSchema, SQL_PROFILES } from '@checkout-lab/config';
 import { COMPARED_METRICS } from '@checkout-lab/report';
 import { conversionSettingsSchema } from '@checkout-lab/run-record';
-import { REPO_ROOT } from '@checkout-lab/stack';
 
-/** Bundled experiment definitions: `checkout-lab experiment <name>` looks here first. */
-export const EXPERIMENTS_DIR = path.join(REPO_ROOT, 'libs/lab/experiments');
+/** Bundled experiment definitions (libs/experiment/experiments): `checkout-lab experiment <name>` looks here first. */
+export const EXPERIMENTS_DIR = path.join(__dirname, '..', 'experiments');
 
 /** Thrown for an experiment file that is missing, unreadable or invalid; names every problem. */
 export class ExperimentDefinitionError extends Error {
@@ -173,7 +172,7 @@ export function readDefinitionFile(file: string): unknown {
   }
 }
 
-/** The file a name (a bundled experiment: libs/lab/experiments/<name>.json|yaml|yml) or a path stands for, if it exists. */
+/** The file a name (a bundled experiment: libs/experiment/experiments/<name>.json|yaml|yml) or a path stands for, if it exists. */
 export function findDefinitionFile(nameOrFile: string): string | undefined {
   if (/^[a-z0-9-]+$/.test(nameOrFile)) {
     for (const ext of ['json', 'yaml', 'yml']) {

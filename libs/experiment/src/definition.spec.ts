@@ -1,4 +1,4 @@
-import { faultsDefinitionFile } from '../faults/definition';
+import { faultsDefinitionFile } from './faults/definition';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';

@@ -30,8 +30,8 @@ export interface RunOutcome {
 }
 
 /**
- * The parts an experiment drives. The command wires the real stack, load driver and report;
- * a test can wire its own.
+ * The parts an experiment drives: RunExecutor (run-executor.ts) on the real stack and load
+ * driver; a test can wire its own.
  */
 export interface ExperimentParts {
   /** Start the shared servers and load the data once (seed, and the DynamoDB backfill when a variant needs it). */
