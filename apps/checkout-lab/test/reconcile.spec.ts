@@ -6,9 +6,9 @@ import Stripe from 'stripe';
 import { migrate } from '@checkout-lab/database';
 import { reconcile, type ReconcileResult } from '@checkout-lab/experiment';
 import { startStripeDouble, type RunningStripeDouble } from '@checkout-lab/stripe-double';
+import { REPO_ROOT } from '@checkout-lab/stack';
 import { createTestDatabase } from '@checkout-lab/testing';
 import { RECONCILE_FINDINGS_EXIT_CODE } from '../src/commands/reconcile';
-import { REPO_ROOT } from '@checkout-lab/stack';
 import { spawnLab } from './support/lab-cli';
 
 const KEY = 'sk_test_checkout_lab';

@@ -3,8 +3,8 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { freePort, isAlive } from '@checkout-lab/embedded';
-import { startViewerProcess, traceViewerLink } from '../src/commands/traces';
 import { loadLabSettings } from '@checkout-lab/stack';
+import { startViewerProcess, traceViewerLink } from '../src/commands/traces';
 import { spawnLab } from './support/lab-cli';
 
 /** One checkout-flow trace as the receiver writes it: OTLP/JSON, one line per service's batch. */

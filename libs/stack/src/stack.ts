@@ -1,10 +1,10 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { mismatchReport, runBackfill } from '@checkout-lab/backfill';
 import type { BillingStoreKind, SqlProfile } from '@checkout-lab/config';
 import { isServing } from '@checkout-lab/contracts';
 import { isAlive, listenerOn, portInUse, reserveEphemeralPorts, startEmbeddedPostgres, type RunningDynalite, type RunningPostgres } from '@checkout-lab/embedded';
 import { DYNALITE_CREDENTIALS, startBillingPostgres, startLabDynamo } from './billing-servers';
-import { mismatchReport, runBackfill } from '@checkout-lab/backfill';
 import { seedBilling } from './seed';
 import type { LabSettings } from './settings';
 import type { CpuQuota, Isolation } from '@checkout-lab/run-record';

@@ -3,8 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { benchConfigs, benchStack, formatCpuTable, type BenchOptions, type ConfigResult } from '@checkout-lab/experiment';
-import { loadLabSettings } from '@checkout-lab/stack';
-import { Stack } from '@checkout-lab/stack';
+import { loadLabSettings, Stack } from '@checkout-lab/stack';
 import { durationSeconds } from './options';
 
 interface RawOptions {

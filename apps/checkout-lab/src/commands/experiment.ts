@@ -3,10 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import * as path from 'node:path';
 import { CALIBRATION_FAILED_EXIT_CODE, otlpFileSpanReader, regressionGate, writeReport, type Report, type RegressionThresholds } from '@checkout-lab/report';
-import { faultsDefinitionFile, RunExecutor, loadExperiment, runExperiment } from '@checkout-lab/experiment';
+import { faultsDefinitionFile, loadExperiment, RunExecutor, runExperiment } from '@checkout-lab/experiment';
+import { loadLabSettings, REPO_ROOT } from '@checkout-lab/stack';
 import { runFaultsCommand } from './faults';
-import { REPO_ROOT } from '@checkout-lab/stack';
-import { loadLabSettings } from '@checkout-lab/stack';
 import { startViewerProcess, traceViewerLink, untilInterrupted } from './traces';
 
 interface ExperimentOptions {

@@ -2,8 +2,7 @@ import type { Command } from 'commander';
 import * as path from 'node:path';
 import { freePort, portInUse } from '@checkout-lab/embedded';
 import { startTraceViewer, TRACE_VIEWER_ENTRY, ViewerInputError, type TraceViewerLink } from '@checkout-lab/report';
-import { loadLabSettings, type LabSettings } from '@checkout-lab/stack';
-import { ServiceProcess } from '@checkout-lab/stack';
+import { loadLabSettings, ServiceProcess, type LabSettings } from '@checkout-lab/stack';
 
 /**
  * `checkout-lab traces DIR...`: the trace viewer over finished runs, in this process, until Ctrl-C.

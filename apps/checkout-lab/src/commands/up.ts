@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { loadLabSettings } from '@checkout-lab/stack';
-import { Stack, type StackEndpoints } from '@checkout-lab/stack';
+import { loadLabSettings, Stack, type StackEndpoints } from '@checkout-lab/stack';
 import { startViewerProcess, type ViewerProcess } from './traces';
 
 export function registerUp(program: Command): void {

@@ -2,10 +2,10 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { runScenario, type LoadSummary } from '@checkout-lab/load-tests';
 import { judgeRun, type RunVerdict } from '@checkout-lab/run-record';
-import { readRunSpans, runSpansDir } from '@checkout-lab/telemetry';
-import { parseCpuProfile, summariseCpuProfile, type CpuProfileSummary } from './cpu-profile';
-import { HostSampler, scrapeSpanCounters, type SpanCounters } from '../evidence';
 import { Stack, type StackEndpoints } from '@checkout-lab/stack';
+import { readRunSpans, runSpansDir } from '@checkout-lab/telemetry';
+import { HostSampler, scrapeSpanCounters, type SpanCounters } from '../evidence';
+import { parseCpuProfile, summariseCpuProfile, type CpuProfileSummary } from './cpu-profile';
 
 /**
  * The stack's capacity: the highest open-model rate of checkout flows (create cart → add items →
