@@ -140,7 +140,10 @@ describe('docker-compose.yml', () => {
   });
 
   it("gives the seed and migrate jobs only variables the lab CLI reads", () => {
-    const labSources = readTree(path.join(REPO, 'libs', 'lab', 'src')) + readTree(path.join(REPO, 'libs', 'billing-store', 'src'));
+    // The CLI and the libraries it reads its settings and stores through.
+    const labSources = [path.join('apps', 'checkout-lab'), path.join('libs', 'stack'), path.join('libs', 'backfill'), path.join('libs', 'experiment'), path.join('libs', 'billing-store')]
+      .map((project) => readTree(path.join(REPO, project, 'src')))
+      .join('\n');
     for (const job of ['billing-seed', 'billing-migrate']) {
       for (const variable of Object.keys(serviceEnvironment(compose.services[job]!))) {
         if (AWS_ENV_VARS.includes(variable)) continue;

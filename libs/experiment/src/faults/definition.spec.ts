@@ -7,7 +7,7 @@ import { faultDurationMs, faultsDefinitionFile, loadFaultsExperiment } from './d
 describe('faults experiment definition', () => {
   it('finds the bundled faults experiment, and only faults definitions', () => {
     const file = faultsDefinitionFile('faults');
-    expect(file).toMatch(/libs\/lab\/experiments\/faults\.json$/);
+    expect(file).toMatch(/libs\/experiment\/experiments\/faults\.json$/);
     expect(faultsDefinitionFile('swiftcart')).toBeUndefined();
     expect(faultsDefinitionFile('no-such-experiment')).toBeUndefined();
   });
