@@ -14,7 +14,6 @@ export { migrateBillingSchema, applySqlProfile, BILLING_LOOKUP_INDEX } from './p
 export { seedBillingAddresses } from './postgres.seed';
 export type { SeedOptions, SeedResult } from './postgres.seed';
 export { createBillingAddressStore, prepareBillingStore } from './billing-address-store.factory';
-export { describeBillingAddressStoreContract } from './billing-address-store.contract';
 export type { BillingStoreConfig, SqlBillingStoreConfig, DynamoBillingStoreConfig, StoreHooks } from './billing-address-store.factory';
 export { DynamoBillingAddressStore } from './dynamo.billing-address.store';
 export {
