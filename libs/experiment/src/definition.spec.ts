@@ -41,7 +41,7 @@ describe('experiment definitions', () => {
     }
   });
 
-  it('swiftcart compares legacy SQL (the baseline) with DynamoDB and indexed SQL; --quick keeps two variants and four repetitions', () => {
+  it('swiftcart compares legacy SQL (the baseline) with DynamoDB and indexed SQL; --quick keeps two variants and three repetitions', () => {
     const full = loadExperiment('swiftcart');
     expect(full.baseline).toBe('legacy-sql');
     expect(full.variants.map((v) => [v.name, v.settings.billingStore, v.settings.sqlProfile])).toEqual([
@@ -53,7 +53,7 @@ describe('experiment definitions', () => {
     expect(full.variants.every((v) => v.settings.billingPoolMax === full.variants[0]?.settings.billingPoolMax)).toBe(true);
     const quick = loadExperiment('swiftcart', { quick: true });
     expect(quick.variants).toHaveLength(2);
-    expect(quick.repetitions).toBe(4);
+    expect(quick.repetitions).toBe(3);
   });
 
   it('names every field problem of a bad definition in one error', () => {

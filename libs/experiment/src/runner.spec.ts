@@ -45,12 +45,14 @@ describe('runExperiment', () => {
     expect(info.runOrder).toEqual({ seed: 3, runs: executed });
   });
 
-  it('replaces nothing when every run is valid, nor in --quick (which plans a spare repetition instead)', async () => {
+  it('replaces nothing when every run is valid; --quick replaces an invalid run the same way', async () => {
     const valid = fakeParts(() => false);
     await runExperiment(loadExperiment('swiftcart'), out, valid.parts, { say: () => undefined, orderSeed: 3 });
     expect(valid.executed).toHaveLength(9);
     const quick = fakeParts((run) => run.variant.name === 'legacy-sql');
     await runExperiment(loadExperiment('swiftcart', { quick: true }), out, quick.parts, { say: () => undefined, orderSeed: 3 });
-    expect(quick.executed).toHaveLength(8);
+    // 2 variants × 3 repetitions, and the first invalid legacy run once more (once per variant).
+    expect(quick.executed).toHaveLength(7);
+    expect(quick.executed.filter((name) => /^\d+b-legacy-sql-r\d$/.test(name))).toHaveLength(1);
   });
 });

@@ -133,8 +133,7 @@ export async function runExperiment(
           `failed ${(outcome.failedRate * 100).toFixed(1)} %, dropped ${outcome.droppedIterations}, ` +
           `schedule lag p99 ${outcome.scheduleLagP99Ms === undefined ? '–' : `${outcome.scheduleLagP99Ms.toFixed(1)} ms`}, spans ${outcome.spans}`,
       );
-      // --quick plans an extra repetition instead (enough for a verdict with one invalid run) and keeps CI short.
-      if (!outcome.valid && !experiment.quick && !replaced.has(run.variant.name)) {
+      if (!outcome.valid && !replaced.has(run.variant.name)) {
         replaced.add(run.variant.name);
         runs.splice(i + 1, 0, replacementRun(run, experiment.name, executionId));
         writeInfo(runs);
