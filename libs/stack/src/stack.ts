@@ -1,18 +1,18 @@
 import { renameSync, writeFileSync } from 'node:fs';
+import { cpus as osCpus } from 'node:os';
 import * as path from 'node:path';
 import { mismatchReport, runBackfill } from '@checkout-lab/backfill';
 import type { BillingStoreKind, SqlProfile } from '@checkout-lab/config';
 import { isServing } from '@checkout-lab/contracts';
-import { isAlive, listenerOn, portInUse, reserveEphemeralPorts, startEmbeddedPostgres, type RunningDynalite, type RunningPostgres } from '@checkout-lab/embedded';
-import { DYNALITE_CREDENTIALS, startBillingPostgres, startLabDynamo } from './billing-servers';
-import { seedBilling } from './seed';
-import type { LabSettings } from './settings';
-import type { CpuQuota, Isolation } from '@checkout-lab/run-record';
-import { cpus as osCpus } from 'node:os';
 import { withClient } from '@checkout-lab/database';
+import { isAlive, listenerOn, portInUse, reserveEphemeralPorts, startEmbeddedPostgres, type RunningDynalite, type RunningPostgres } from '@checkout-lab/embedded';
+import type { CpuQuota, Isolation } from '@checkout-lab/run-record';
+import { DYNALITE_CREDENTIALS, startBillingPostgres, startLabDynamo } from './billing-servers';
 import { applyIsolation, descendants, expandCpuList, parseIsolationRequest, planIsolation, unpinProcess } from './cpu-isolation';
 import { applyCpuQuota, parseCpuQuota, releaseCpuQuota, removeStaleQuotaGroups } from './cpu-quota';
+import { seedBilling } from './seed';
 import { lowerPriority, ServiceProcess, TELEMETRY_PRELOAD } from './service-process';
+import type { LabSettings } from './settings';
 import { Supervisor, type ServiceEvent } from './supervisor';
 
 export type { ServiceEvent } from './supervisor';
