@@ -45,6 +45,12 @@ export const settingsSchema = z
     stackCpus: z.string().regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'must be a CPU list such as 0 or 0-2'),
     /** A CPU quota for the legacy billing PostgreSQL, as a fraction of one CPU (e.g. 0.3), or 'off' (default: LAB_LEGACY_CPU_QUOTA). */
     legacyCpuQuota: z.union([z.number().min(0.01).max(64), z.literal('off')]),
+    /**
+     * The legacy server's speed: before each run that reads it, the lab scales legacyCpuQuota until
+     * one unindexed lookup on the idle server takes this many ms (stack/src/legacy-speed.ts), so the
+     * host's speed does not move the result. Needs legacyCpuQuota; 'off' keeps the quota fixed.
+     */
+    legacyLookupMs: z.union([z.number().min(5).max(5000), z.literal('off')]),
   })
   .partial()
   .strict();

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { DEFAULT_BILLING_STORE, DEFAULT_SQL_PROFILE } from '@checkout-lab/config';
 import { loadScenario, runScenario, type LoadProgress, type LoadSummary } from '@checkout-lab/load-tests';
 import { judgeRun, writeRunRecord, type DatabaseEvidence, type RunMeta } from '@checkout-lab/run-record';
-import { Stack, type LabSettings } from '@checkout-lab/stack';
+import { Stack, withGeneratorPriority, type LabSettings } from '@checkout-lab/stack';
 import { runSpansDir, readRunSpans, type FlatSpan } from '@checkout-lab/telemetry';
 import { variantEnvironment, type ResolvedExperiment } from './definition';
 import { collectSqlEvidence, HostSampler, resetStatementStats, scrapeSpanCounters } from './evidence';
@@ -53,11 +53,16 @@ export class RunExecutor implements ExperimentParts {
     await stack.prewarmLegacyServer();
     stack.releaseForStartup();
     const endpoints = await stack.startServices({ billingStore, sqlProfile, env: variantEnvironment(variant.settings) });
-    const isolation = await stack.isolate({
+    let isolation = await stack.isolate({
       ...(variant.settings.legacyCpus !== undefined ? { legacyCpus: variant.settings.legacyCpus } : {}),
       ...(variant.settings.stackCpus !== undefined ? { stackCpus: variant.settings.stackCpus } : {}),
       ...(variant.settings.legacyCpuQuota !== undefined ? { legacyCpuQuota: String(variant.settings.legacyCpuQuota) } : {}),
     });
+    // The legacy server's speed, pinned where this run reads it (a DynamoDB run leaves it idle).
+    const lookupMs = variant.settings.legacyLookupMs;
+    if (billingStore === 'sql' && typeof lookupMs === 'number' && (await stack.pinLegacySpeed(lookupMs))) {
+      isolation = stack.appliedIsolation ?? isolation;
+    }
     const billingDb = stack.billingDatabaseUrl as string;
     const loadEnv = { ...experiment.load.env, SEED_USERS: String(experiment.seed.users), VARIANT: variant.name };
     try {
@@ -76,15 +81,18 @@ export class RunExecutor implements ExperimentParts {
 
       const { options, name: scenario } = loadScenario(experiment.load.scenario, loadEnv);
       const host = new HostSampler(() => stack.processTrees());
-      const summary = await runScenario(options, {
-        baseUrl: endpoints.cart,
-        env: { ...loadEnv, RUN_ID: run.runId },
-        otlp: endpoints.traces,
-        scenarioName: scenario,
-        onProgress: (p) => this.progress(progressLine(p)),
-        isStdOutTTY: false,
-        isStdErrTTY: false,
-      });
+      const { result: summary, policy: generatorPolicy } = await withGeneratorPriority(() =>
+        runScenario(options, {
+          baseUrl: endpoints.cart,
+          env: { ...loadEnv, RUN_ID: run.runId },
+          otlp: endpoints.traces,
+          scenarioName: scenario,
+          onProgress: (p) => this.progress(progressLine(p)),
+          isStdOutTTY: false,
+          isStdErrTTY: false,
+        }),
+      );
+      isolation = { ...isolation, generatorPolicy };
       this.progress(null);
       const hostStats = host.finish(stack.servicePids);
       const serviceExits = stack.serviceExits();

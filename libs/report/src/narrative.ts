@@ -103,17 +103,37 @@ function ciText(c: Comparison): string {
 export function isolationSummary(isolation: Report['provenance']['isolation'], runCount: number): string {
   if (isolation.length === 0) return `No CPU isolation was recorded for the ${runCount} run(s): the legacy billing server may have shared the CPUs with everything else.`;
   const groups = new Map<string, number>();
+  const pinned = new Map<number, { quotas: number[]; measured: number[]; missed: number }>();
   for (const i of isolation) {
     const where = i.applied ? `on CPU ${i.legacy_cpus ?? '?'}` : `on every CPU, not isolated (${i.reason ?? 'no reason recorded'})`;
     const quota =
-      i.legacy_cpu_quota !== null
-        ? ` with ${i.legacy_cpu_quota} of a CPU (cgroup quota)`
-        : i.legacy_cpu_quota_reason
+      i.legacy_cpu_quota === null
+        ? i.legacy_cpu_quota_reason
           ? ` without its CPU quota (${i.legacy_cpu_quota_reason})`
-          : '';
+          : ''
+        : i.legacy_lookup
+          ? ' with a CPU quota scaled before each run'
+          : ` with ${i.legacy_cpu_quota} of a CPU (cgroup quota)`;
     const rest = i.applied ? `, the rest of the stack and the load generator on CPU ${i.stack_cpus ?? '?'}` : '';
     const key = `${where}${quota}${rest}`;
     groups.set(key, (groups.get(key) ?? 0) + 1);
+    if (i.legacy_lookup && i.legacy_cpu_quota !== null) {
+      const p = pinned.get(i.legacy_lookup.target_ms) ?? { quotas: [], measured: [], missed: 0 };
+      p.quotas.push(i.legacy_cpu_quota);
+      p.measured.push(i.legacy_lookup.cpu_ms);
+      if (!i.legacy_lookup.reached) p.missed++;
+      pinned.set(i.legacy_lookup.target_ms, p);
+    }
   }
-  return [...groups].map(([text, n]) => `The legacy billing server ran ${text}, in ${n} of ${runCount} runs.`).join(' ');
+  const where = [...groups].map(([text, n]) => `The legacy billing server ran ${text}, in ${n} of ${runCount} runs.`);
+  const speeds = [...pinned].map(([target, p]) => {
+    const range = (xs: number[], digits: number) => {
+      const lo = Math.min(...xs).toFixed(digits);
+      const hi = Math.max(...xs).toFixed(digits);
+      return lo === hi ? lo : `${lo}–${hi}`;
+    };
+    const missed = p.missed ? `; in ${p.missed} of them the target was not reached` : '';
+    return `Its speed was pinned in ${p.quotas.length} run(s): one unindexed lookup (${range(p.measured, 1)} ms of CPU, measured before each run) in ${target} ms, at ${range(p.quotas, 3)} of a CPU${missed}.`;
+  });
+  return [...where, ...speeds].join(' ');
 }

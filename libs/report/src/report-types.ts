@@ -247,6 +247,8 @@ export interface Report {
       /** The legacy PostgreSQL's CPU quota as a fraction of one CPU; null when none was asked for or it could not be applied. */
       legacy_cpu_quota: number | null;
       legacy_cpu_quota_reason: string | null;
+      /** The legacy server's pinned speed (legacyLookupMs): the target time of one lookup and its CPU time measured before the run; null when not pinned. */
+      legacy_lookup: { target_ms: number; cpu_ms: number; reached: boolean } | null;
     }[];
     /** One sentence on where the legacy server ran, for the pages. */
     isolation_summary: string;

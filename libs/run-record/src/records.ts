@@ -22,6 +22,23 @@ export const cpuQuotaSchema = z.object({
 });
 export type CpuQuota = z.infer<typeof cpuQuotaSchema>;
 
+/** The legacy server's speed, pinned before the run: the quota at which one unindexed lookup takes `targetMs` (stack's legacy-speed.ts). */
+export const legacySpeedSchema = z.object({
+  /** What was asked for: one unindexed lookup's time, in ms (its CPU time over the quota). */
+  targetMs: z.number().positive(),
+  /** One lookup's CPU time on this host, measured before the run (trimmed mean, ms). */
+  cpuMs: z.number().nonnegative(),
+  /** The quota the measurement ran at (the last run's, or the configured one), and one lookup's wall time there (ms). */
+  startQuota: z.number().positive(),
+  startLookupMs: z.number().nonnegative(),
+  /** The quota the run used, as a fraction of one CPU: cpuMs / targetMs. */
+  quota: z.number().positive(),
+  /** False when the quota could not be applied or hit its bound. */
+  reached: z.boolean(),
+  reason: z.string().optional(),
+});
+export type LegacySpeed = z.infer<typeof legacySpeedSchema>;
+
 export const isolationSchema = z.object({
   /** What was asked for: CPU lists per role, or 'off'. */
   requested: z.object({ legacy: z.string(), stack: z.string() }),
@@ -37,10 +54,14 @@ export const isolationSchema = z.object({
   stackNice: z.number().int().optional(),
   /** The nice value of the lab process, where the load generator runs (negative when the lab may raise its priority). */
   generatorNice: z.number().int().optional(),
+  /** The load generator's scheduling policy during the load, e.g. "SCHED_FIFO 1 (chrt)" (generator-priority.ts). */
+  generatorPolicy: z.string().optional(),
   /** max_parallel_workers_per_gather of the legacy PostgreSQL: one per CPU beyond the first. */
   legacyParallelWorkersPerGather: z.number().int().optional(),
   /** The legacy PostgreSQL's CPU quota, when one was asked for. */
   legacyCpuQuota: cpuQuotaSchema.optional(),
+  /** The legacy server's speed, when the variant pins it (legacyLookupMs). */
+  legacySpeed: legacySpeedSchema.optional(),
 });
 export type Isolation = z.infer<typeof isolationSchema>;
 

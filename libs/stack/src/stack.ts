@@ -6,10 +6,11 @@ import type { BillingStoreKind, SqlProfile } from '@checkout-lab/config';
 import { isServing } from '@checkout-lab/contracts';
 import { withClient } from '@checkout-lab/database';
 import { isAlive, listenerOn, portInUse, reserveEphemeralPorts, startEmbeddedPostgres, type RunningDynalite, type RunningPostgres } from '@checkout-lab/embedded';
-import type { CpuQuota, Isolation } from '@checkout-lab/run-record';
+import type { CpuQuota, Isolation, LegacySpeed } from '@checkout-lab/run-record';
 import { DYNALITE_CREDENTIALS, startBillingPostgres, startLabDynamo } from './billing-servers';
 import { applyIsolation, descendants, expandCpuList, parseIsolationRequest, planIsolation, unpinProcess } from './cpu-isolation';
 import { applyCpuQuota, parseCpuQuota, releaseCpuQuota, removeStaleQuotaGroups } from './cpu-quota';
+import { calibrateLegacySpeed } from './legacy-speed';
 import { seedBilling } from './seed';
 import { lowerPriority, ServiceProcess, TELEMETRY_PRELOAD } from './service-process';
 import type { LabSettings } from './settings';
@@ -236,6 +237,44 @@ export class Stack {
       ...(legacyCpuQuota ? { legacyCpuQuota } : {}),
     };
     return this.isolation;
+  }
+
+  /** The quota the last speed calibration settled on, per target: the next run's search starts there. */
+  private readonly calibratedQuota = new Map<number, number>();
+
+  /**
+   * Pins the legacy server's speed for the coming run (legacy-speed.ts): scales its CPU quota, as
+   * applied by `isolate()`, until one unindexed lookup takes `targetMs`. Call after `isolate()`,
+   * with the services up and idle. Undefined when there is no quota to scale (none asked for, or
+   * it could not be applied: `isolate()` has warned) or no embedded legacy server.
+   */
+  async pinLegacySpeed(targetMs: number): Promise<LegacySpeed | undefined> {
+    const applied = this.isolation?.legacyCpuQuota;
+    const server = this.billingServer;
+    if (!applied?.applied || applied.cpus === null || !server?.pid || !this.infra || !this.isolation) return undefined;
+    const groupName = `checkout-lab-${process.pid}`;
+    const speed = await calibrateLegacySpeed({
+      billingDb: this.infra.billingDb,
+      targetMs,
+      startQuota: this.calibratedQuota.get(targetMs) ?? applied.cpus,
+      users: this.settings.seed.users,
+      serverPid: server.pid,
+      applyQuota: (fraction) => {
+        const tree = server.pid === undefined ? [] : [server.pid, ...descendants(server.pid)];
+        const result = applyCpuQuota(fraction, tree, { groupName });
+        if (result.applied && this.isolation) this.isolation = { ...this.isolation, legacyCpuQuota: result };
+        return result.applied;
+      },
+    });
+    this.calibratedQuota.set(targetMs, speed.quota);
+    const measured = `one lookup ${speed.cpuMs.toFixed(1)} ms of CPU, ${speed.startLookupMs.toFixed(0)} ms at a quota of ${speed.startQuota}`;
+    this.say(
+      speed.reached
+        ? `legacy server's speed: ${measured}; quota ${speed.quota} for ${targetMs} ms per lookup`
+        : `WARNING: the legacy server's speed could not be pinned to ${targetMs} ms per lookup (${speed.reason ?? 'unknown'}; ${measured}): this run's legacy lookups follow the host`,
+    );
+    this.isolation = { ...this.isolation, legacySpeed: speed };
+    return speed;
   }
 
   /**
