@@ -3,7 +3,6 @@ import { performance } from 'node:perf_hooks';
 import { BILLING_LOOKUP_SQL } from '@checkout-lab/billing-store';
 import { withClient } from '@checkout-lab/database';
 import type { LegacySpeed } from '@checkout-lab/run-record';
-import { descendants } from './cpu-isolation';
 
 /**
  * Pins the legacy server's speed, not its CPU share. A fixed CPU quota leaves the scan's time to
@@ -20,8 +19,11 @@ import { descendants } from './cpu-isolation';
  * quotas 0.2366 and 0.2616 gave 221 and 162 ms), while their CPU time is what the host's speed
  * changes.
  *
- * The CPU counted is the server's whole process tree (backends, parallel workers, background
- * processes, all idle but the timed backend), so a parallel plan is counted in full.
+ * The CPU counted is the timed backend's alone, with parallel workers off for its session. The
+ * server's whole process tree was tried first, and processes starting and exiting between two
+ * readings skewed whole rounds (one read 49 ms of CPU per lookup in lookups of 209 ms at a quota
+ * of 0.174, which allows 36). On a legacy server with several CPUs, the load's lookups run with
+ * parallel workers, at about the same CPU in total.
  *
  * The timed lookups are BILLING_LOOKUP_SQL with index scans switched off for their session, so
  * they measure the sequential scan in every variant (the indexed one included), on one
@@ -54,19 +56,6 @@ export function cpuTimeNs(pid: number): number {
   return ns;
 }
 
-/** The CPU time of a process and its descendants (a PostgreSQL server: its backends and parallel workers), in ns. */
-export function treeCpuTimeNs(pid: number): number {
-  let total = 0;
-  for (const p of [pid, ...descendants(pid)]) {
-    try {
-      total += cpuTimeNs(p);
-    } catch {
-      // exited meanwhile (a parallel worker)
-    }
-  }
-  return total;
-}
-
 /**
  * Times SPEED_SAMPLES lookups at the current quota (`startQuota`), then applies the quota at which
  * one takes `targetMs` (`applyQuota` says whether it took). The backend must run on this machine
@@ -78,8 +67,6 @@ export async function calibrateLegacySpeed(options: {
   startQuota: number;
   users: number;
   applyQuota: (fraction: number) => boolean;
-  /** The server's main process: the CPU of its whole tree is counted (parallel workers too); without it, the backend's alone. */
-  serverPid?: number;
   samples?: number;
 }): Promise<LegacySpeed> {
   const samples = options.samples ?? SPEED_SAMPLES;
@@ -88,10 +75,12 @@ export async function calibrateLegacySpeed(options: {
     await client.query('SET enable_indexscan = off');
     await client.query('SET enable_bitmapscan = off');
     await client.query('SET enable_indexonlyscan = off');
+    // The backend does the whole scan, so its own CPU time is the lookup's (a parallel plan's
+    // workers come and go, and their CPU would be missed).
+    await client.query('SET max_parallel_workers_per_gather = 0');
     const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
     const backend = Number(rows[0]?.pid);
-    const serverPid = options.serverPid;
-    const cpuNow = serverPid === undefined ? () => cpuTimeNs(backend) : () => treeCpuTimeNs(serverPid);
+    const cpuNow = () => cpuTimeNs(backend);
     let next = 0;
     const lookup = async () => {
       // Users spread over the population, as the load draws them.

@@ -258,7 +258,6 @@ export class Stack {
       targetMs,
       startQuota: this.calibratedQuota.get(targetMs) ?? applied.cpus,
       users: this.settings.seed.users,
-      serverPid: server.pid,
       applyQuota: (fraction) => {
         const tree = server.pid === undefined ? [] : [server.pid, ...descendants(server.pid)];
         const result = applyCpuQuota(fraction, tree, { groupName });
