@@ -31,6 +31,29 @@ describe('analyse on a synthetic swiftcart (legacy SQL vs DynamoDB vs indexed SQ
     expect(ok).toBe(true);
   });
 
+  it('validates with the isolation records a pinned legacy server writes (CPU pins, quota, pinned lookup speed)', () => {
+    const runs = swiftcartRuns().map((r) => ({
+      ...r,
+      meta: {
+        ...r.meta,
+        isolation: {
+          requested: { legacy: '1', stack: '0' },
+          applied: true,
+          legacyCpus: '1',
+          stackCpus: '0',
+          legacyProcesses: ['legacy PostgreSQL'],
+          legacyCpuQuota: { requested: '0.22', applied: true, cpus: 0.22, mechanism: 'cgroup v2 cpu.max 22000 100000' },
+          legacySpeed: { targetMs: 210, cpuMs: 46.2, startQuota: 0.23, startLookupMs: 201, quota: 0.22, reached: true },
+        },
+      },
+    }));
+    const pinned = analyse(runs, { now: fixedNow });
+    expect(pinned.provenance.isolation[0]?.legacy_lookup).toEqual({ target_ms: 210, cpu_ms: 46.2, reached: true });
+    const ok = validate(JSON.parse(JSON.stringify(pinned)));
+    expect(validate.errors ?? []).toEqual([]);
+    expect(ok).toBe(true);
+  });
+
   it('puts the baseline first and compares every candidate on the agreed metrics', () => {
     expect(report.variants.map((v) => v.name)).toEqual(['legacy-sql', 'dynamodb', 'indexed-sql']);
     expect(report.variants[0]?.baseline).toBe(true);
