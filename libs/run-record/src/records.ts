@@ -28,7 +28,7 @@ export const legacySpeedSchema = z.object({
   targetMs: z.number().positive(),
   /** One lookup's CPU time on this host, measured before the run (trimmed mean, ms). */
   cpuMs: z.number().nonnegative(),
-  /** The quota the measurement ran at (the last run's, or the configured one), and one lookup's wall time there (ms). */
+  /** The quota the measurement ran at (the configured one, as isolate() applied it), and one lookup's wall time there (ms). */
   startQuota: z.number().positive(),
   startLookupMs: z.number().nonnegative(),
   /** The quota the run used, as a fraction of one CPU: cpuMs / targetMs. */

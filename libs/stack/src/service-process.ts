@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import * as path from 'node:path';
 import { waitUntil } from '@checkout-lab/embedded';
@@ -71,7 +71,8 @@ export const TELEMETRY_PRELOAD = path.join(REPO_ROOT, 'libs', 'telemetry', 'src'
 export class ServiceProcess {
   private child: ChildProcess | undefined;
   private exited: Promise<number | null> = Promise.resolve(null);
-  private tail: string[] = [];
+  /** Where the current process's output starts in its log file (bytes). */
+  private logFrom = 0;
   private stopping = false;
   /** When the current process became ready (Date.now()); undefined while it starts. */
   private readyAt: number | undefined;
@@ -92,42 +93,44 @@ export class ServiceProcess {
 
   /** Its last log lines (at most 20). */
   get lastLines(): string[] {
-    return [...this.tail];
+    return lastLinesOf(this.options.logFile, this.logFrom, 20);
   }
 
   async start(): Promise<void> {
     const { name, entry, env, logFile, ready, readyTimeoutMs = 60_000 } = this.options;
     mkdirSync(path.dirname(logFile), { recursive: true });
-    const log = createWriteStream(logFile, { flags: 'a' });
+    // The process writes its output straight into its log file (appended): the lab reads none of
+    // it while it runs. Piped through the lab instead, every log line woke the load generator,
+    // which runs at real-time priority during a run and so preempted the service that had just
+    // written it, inside the request being measured.
+    const log = openSync(logFile, 'a');
+    const logFrom = fstatSync(log).size;
     const preload = (this.options.preload ?? []).flatMap((module) => ['-r', module]);
     const args = [...(this.options.nodeArgs ?? []), '-r', '@swc-node/register', '-r', EXIT_WITH_PARENT_PRELOAD, ...preload, path.join(REPO_ROOT, entry)];
-    const child = spawn(process.execPath, args, {
-      cwd: REPO_ROOT,
-      env: { ...env, SWC_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.base.json') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      // Its own process group: a Ctrl-C in the terminal goes to the lab only.
-      detached: true,
-    });
+    let child: ChildProcess;
+    try {
+      child = spawn(process.execPath, args, {
+        cwd: REPO_ROOT,
+        env: { ...env, SWC_NODE_PROJECT: path.join(REPO_ROOT, 'tsconfig.base.json') },
+        stdio: ['ignore', log, log],
+        // Its own process group: a Ctrl-C in the terminal goes to the lab only.
+        detached: true,
+      });
+    } finally {
+      closeSync(log); // the child holds its own copy
+    }
     this.child = child;
-    this.tail = [];
+    this.logFrom = logFrom;
     if (this.options.nice && child.pid !== undefined) lowerPriority(child.pid, this.options.nice);
-    const keep = (chunk: Buffer) => {
-      log.write(chunk);
-      this.tail.push(...chunk.toString().split('\n').filter(Boolean));
-      this.tail.splice(0, Math.max(0, this.tail.length - 20));
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
     this.stopping = false;
     this.readyAt = undefined;
     this.unexpectedExit = undefined;
     this.exited = new Promise((resolve) =>
       child.once('exit', (code, signal) => {
-        log.end();
         if (!this.stopping) {
           this.unexpectedExit = { code, signal };
           if (this.readyAt !== undefined) {
-            this.options.onUnexpectedExit?.({ code, signal, pid: child.pid, tail: [...this.tail], upMs: Date.now() - this.readyAt });
+            this.options.onUnexpectedExit?.({ code, signal, pid: child.pid, tail: this.lastLines, upMs: Date.now() - this.readyAt });
           }
         }
         resolve(code);
@@ -149,7 +152,7 @@ export class ServiceProcess {
       gaveUp.abort();
       await this.stop();
       const why = outcome === 'exited' ? 'exited during start-up' : `was not ready within ${Math.round(readyTimeoutMs / 1000)} s`;
-      throw new Error(`${name} ${why}. Last output (${logFile}):\n${this.tail.join('\n')}`);
+      throw new Error(`${name} ${why}. Last output (${logFile}):\n${this.lastLines.join('\n')}`);
     }
     this.readyAt = Date.now();
   }
@@ -163,6 +166,23 @@ export class ServiceProcess {
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     await this.exited;
     clearTimeout(timer);
+  }
+}
+
+/** The last `count` lines a file holds after byte `from` (at most its last 64 KiB are read); none when it cannot be read. */
+export function lastLinesOf(file: string, from: number, count: number): string[] {
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const size = fstatSync(fd).size;
+    const start = Math.max(from, size - 64 * 1024);
+    const buffer = Buffer.alloc(Math.max(0, size - start));
+    const read = readSync(fd, buffer, 0, buffer.length, start);
+    return buffer.subarray(0, read).toString('utf8').split('\n').filter(Boolean).slice(-count);
+  } catch {
+    return [];
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 

@@ -239,9 +239,6 @@ export class Stack {
     return this.isolation;
   }
 
-  /** The quota the last speed calibration settled on, per target: the next run's search starts there. */
-  private readonly calibratedQuota = new Map<number, number>();
-
   /**
    * Pins the legacy server's speed for the coming run (legacy-speed.ts): scales its CPU quota, as
    * applied by `isolate()`, until one unindexed lookup takes `targetMs`. Call after `isolate()`,
@@ -256,7 +253,8 @@ export class Stack {
     const speed = await calibrateLegacySpeed({
       billingDb: this.infra.billingDb,
       targetMs,
-      startQuota: this.calibratedQuota.get(targetMs) ?? applied.cpus,
+      // The quota the lookups are timed at: isolate() has just applied the configured one.
+      startQuota: applied.cpus,
       users: this.settings.seed.users,
       applyQuota: (fraction) => {
         const tree = server.pid === undefined ? [] : [server.pid, ...descendants(server.pid)];
@@ -265,7 +263,6 @@ export class Stack {
         return result.applied;
       },
     });
-    this.calibratedQuota.set(targetMs, speed.quota);
     const measured = `one lookup ${speed.cpuMs.toFixed(1)} ms of CPU, ${speed.startLookupMs.toFixed(0)} ms at a quota of ${speed.startQuota}`;
     this.say(
       speed.reached

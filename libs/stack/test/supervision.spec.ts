@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { freePort, isAlive, portInUse } from '@checkout-lab/embedded';
-import { REPO_ROOT, ServiceProcess } from '../src/service-process';
+import { lastLinesOf, REPO_ROOT, ServiceProcess } from '../src/service-process';
 import { Supervisor } from '../src/supervisor';
 
 /** The supervisor around a tiny HTTP process (no stack): the same ServiceProcess the lab uses for its services. */
@@ -40,6 +40,43 @@ async function eventually(check: () => boolean | Promise<boolean>, timeoutMs: nu
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+describe('a service process\'s output', () => {
+  it('goes straight into its log file, and a start-up failure quotes this process\'s last lines only', async () => {
+    const taken = await supervisedTiny({ initialBackoffMs: 200 });
+    const logFile = path.join(mkdtempSync(path.join(tmpdir(), 'service-log-')), 'tiny.log');
+    writeFileSync(logFile, 'a line from an earlier run\n');
+    const second = new ServiceProcess({
+      name: 'tiny-2',
+      entry: 'libs/stack/test/support/tiny-service.ts',
+      env: { ...process.env, TINY_PORT: String(taken.port) }, // taken: it fails to listen and exits
+      logFile,
+      ready: async () => false,
+      readyTimeoutMs: 20_000,
+    });
+    try {
+      const failure = await second.start().then(() => undefined, (error: Error) => error.message);
+      expect(failure).toContain('tiny-2 exited during start-up. Last output');
+      expect(failure).toContain('EADDRINUSE');
+      expect(failure).not.toContain('a line from an earlier run');
+      // The file keeps everything, the earlier run's line first.
+      const log = readFileSync(logFile, 'utf8');
+      expect(log.startsWith('a line from an earlier run\n')).toBe(true);
+      expect(log).toContain('EADDRINUSE');
+    } finally {
+      taken.supervisor.cancel(taken.service);
+      await taken.service.stop();
+    }
+  });
+
+  it('lastLinesOf reads the last lines after an offset, and nothing from a missing file', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'service-log-')), 'x.log');
+    writeFileSync(file, 'old\none\ntwo\nthree\n');
+    expect(lastLinesOf(file, 4, 2)).toEqual(['two', 'three']);
+    expect(lastLinesOf(file, 4, 20)).toEqual(['one', 'two', 'three']);
+    expect(lastLinesOf(`${file}.missing`, 0, 20)).toEqual([]);
+  });
+});
 
 describe('supervision', () => {
   it('reports a kill -9 with the name, the signal and the last output, and restarts the process until it is ready again', async () => {
