@@ -81,7 +81,7 @@ export class RunExecutor implements ExperimentParts {
 
       const { options, name: scenario } = loadScenario(experiment.load.scenario, loadEnv);
       const host = new HostSampler(() => stack.processTrees());
-      const { result: summary, policy: generatorPolicy } = await withGeneratorPriority(() =>
+      const { result: summary, policy: generatorPolicy, cpus: generatorCpus } = await withGeneratorPriority(() =>
         runScenario(options, {
           baseUrl: endpoints.cart,
           env: { ...loadEnv, RUN_ID: run.runId },
@@ -91,8 +91,9 @@ export class RunExecutor implements ExperimentParts {
           isStdOutTTY: false,
           isStdErrTTY: false,
         }),
+        stack.generatorPlacement,
       );
-      isolation = { ...isolation, generatorPolicy };
+      isolation = { ...isolation, generatorPolicy, ...(generatorCpus ? { generatorCpus } : {}) };
       this.progress(null);
       const hostStats = host.finish(stack.servicePids);
       const serviceExits = stack.serviceExits();

@@ -141,6 +141,7 @@ export function analyse(runs: readonly RunData[], options: AnalyseOptions = {}):
             legacy_cpu_quota: quota?.applied ? quota.cpus : null,
             legacy_cpu_quota_reason: quota && !quota.applied ? (quota.reason ?? null) : null,
             legacy_lookup: i.legacySpeed ? { target_ms: i.legacySpeed.targetMs, cpu_ms: i.legacySpeed.cpuMs, reached: i.legacySpeed.reached } : null,
+            generator_cpus: i.generatorCpus ?? null,
           };
         }),
       isolation_summary: '',

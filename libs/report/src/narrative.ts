@@ -114,7 +114,11 @@ export function isolationSummary(isolation: Report['provenance']['isolation'], r
         : i.legacy_lookup
           ? ' with a CPU quota scaled before each run'
           : ` with ${i.legacy_cpu_quota} of a CPU (cgroup quota)`;
-    const rest = i.applied ? `, the rest of the stack and the load generator on CPU ${i.stack_cpus ?? '?'}` : '';
+    const rest = !i.applied
+      ? ''
+      : i.generator_cpus
+        ? `, the rest of the stack on CPU ${i.stack_cpus ?? '?'}, and the load generator on CPU ${i.generator_cpus} beside it at real-time priority (which the server's work cannot delay)`
+        : `, the rest of the stack and the load generator on CPU ${i.stack_cpus ?? '?'}`;
     const key = `${where}${quota}${rest}`;
     groups.set(key, (groups.get(key) ?? 0) + 1);
     if (i.legacy_lookup && i.legacy_cpu_quota !== null) {

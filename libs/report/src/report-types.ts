@@ -249,6 +249,8 @@ export interface Report {
       legacy_cpu_quota_reason: string | null;
       /** The legacy server's pinned speed (legacyLookupMs): the target time of one lookup and its CPU time measured before the run; null when not pinned. */
       legacy_lookup: { target_ms: number; cpu_ms: number; reached: boolean } | null;
+      /** Where the load generator's main thread ran during the load when it left the stack's CPUs (beside the legacy server); null: with the stack. */
+      generator_cpus: string | null;
     }[];
     /** One sentence on where the legacy server ran, for the pages. */
     isolation_summary: string;

@@ -11,6 +11,7 @@ const run = (id: string, extra: Partial<Row> = {}): Row => ({
   legacy_cpu_quota: 0.23,
   legacy_cpu_quota_reason: null,
   legacy_lookup: null,
+  generator_cpus: null,
   ...extra,
 });
 
@@ -18,6 +19,13 @@ describe('the sentence on where the legacy server ran', () => {
   it('names a fixed quota once for the runs that share it', () => {
     expect(isolationSummary([run('a'), run('b')], 2)).toBe(
       'The legacy billing server ran on CPU 1 with 0.23 of a CPU (cgroup quota), the rest of the stack and the load generator on CPU 0, in 2 of 2 runs.',
+    );
+  });
+
+  it('says where the load generator ran when it left the stack\'s CPU for the load', () => {
+    expect(isolationSummary([run('a', { generator_cpus: '1' }), run('b')], 2)).toBe(
+      'The legacy billing server ran on CPU 1 with 0.23 of a CPU (cgroup quota), the rest of the stack on CPU 0, and the load generator on CPU 1 beside it at real-time priority (which the server\'s work cannot delay), in 1 of 2 runs. ' +
+        'The legacy billing server ran on CPU 1 with 0.23 of a CPU (cgroup quota), the rest of the stack and the load generator on CPU 0, in 1 of 2 runs.',
     );
   });
 

@@ -44,11 +44,14 @@ describe('analyse on a synthetic swiftcart (legacy SQL vs DynamoDB vs indexed SQ
           legacyProcesses: ['legacy PostgreSQL'],
           legacyCpuQuota: { requested: '0.22', applied: true, cpus: 0.22, mechanism: 'cgroup v2 cpu.max 22000 100000' },
           legacySpeed: { targetMs: 210, cpuMs: 46.2, startQuota: 0.23, startLookupMs: 201, quota: 0.22, reached: true },
+          generatorPolicy: 'SCHED_FIFO 1 (chrt)',
+          generatorCpus: '1',
         },
       },
     }));
     const pinned = analyse(runs, { now: fixedNow });
     expect(pinned.provenance.isolation[0]?.legacy_lookup).toEqual({ target_ms: 210, cpu_ms: 46.2, reached: true });
+    expect(pinned.provenance.isolation[0]?.generator_cpus).toBe('1');
     const ok = validate(JSON.parse(JSON.stringify(pinned)));
     expect(validate.errors ?? []).toEqual([]);
     expect(ok).toBe(true);

@@ -56,6 +56,8 @@ export const isolationSchema = z.object({
   generatorNice: z.number().int().optional(),
   /** The load generator's scheduling policy during the load, e.g. "SCHED_FIFO 1 (chrt)" (generator-priority.ts). */
   generatorPolicy: z.string().optional(),
+  /** The CPUs the load generator's main thread ran on during the load, when it moved off the stack's (generator-priority.ts). */
+  generatorCpus: z.string().optional(),
   /** max_parallel_workers_per_gather of the legacy PostgreSQL: one per CPU beyond the first. */
   legacyParallelWorkersPerGather: z.number().int().optional(),
   /** The legacy PostgreSQL's CPU quota, when one was asked for. */

@@ -8,4 +8,4 @@ export { seedBilling } from './seed';
 export { DYNALITE_CREDENTIALS, startBillingPostgres, startLabDynamo } from './billing-servers';
 export type { BillingPostgres, LabDynamo } from './billing-servers';
 export { descendants } from './cpu-isolation';
-export { withGeneratorPriority } from './generator-priority';
+export { withGeneratorPriority, type GeneratorPlacement } from './generator-priority';

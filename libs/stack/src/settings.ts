@@ -33,6 +33,8 @@ const schema = z
     /** CPU isolation of the legacy billing server (see cpu-isolation.ts): auto, off, or a CPU list. */
     LAB_LEGACY_CPUS: z.string().default('auto'),
     LAB_STACK_CPUS: z.string().optional(),
+    /** Where the load generator's main thread runs during a run's load (generator-priority.ts): beside the legacy server, or with the stack. */
+    LAB_GENERATOR_CPUS: z.enum(['legacy', 'stack']).default('legacy'),
     /** A CPU quota for the legacy billing PostgreSQL (see cpu-quota.ts): off, or a fraction of one CPU. */
     LAB_LEGACY_CPU_QUOTA: z.string().default('off'),
   })
@@ -73,6 +75,7 @@ const schema = z
       legacyCpus: e.LAB_LEGACY_CPUS,
       ...(e.LAB_STACK_CPUS !== undefined ? { stackCpus: e.LAB_STACK_CPUS } : {}),
       legacyCpuQuota: e.LAB_LEGACY_CPU_QUOTA,
+      generatorCpus: e.LAB_GENERATOR_CPUS,
     },
     /** Servers the user runs elsewhere; the lab starts its own only where these are unset. */
     external: { dynamoEndpoint: e.DYNAMODB_ENDPOINT, databaseUrl: e.DATABASE_URL, billingDatabaseUrl: e.BILLING_DATABASE_URL, stripeApiBase: e.STRIPE_API_BASE, otlpEndpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT },

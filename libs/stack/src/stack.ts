@@ -10,6 +10,7 @@ import type { CpuQuota, Isolation, LegacySpeed } from '@checkout-lab/run-record'
 import { DYNALITE_CREDENTIALS, startBillingPostgres, startLabDynamo } from './billing-servers';
 import { applyIsolation, descendants, expandCpuList, parseIsolationRequest, planIsolation, unpinProcess } from './cpu-isolation';
 import { applyCpuQuota, parseCpuQuota, releaseCpuQuota, removeStaleQuotaGroups } from './cpu-quota';
+import type { GeneratorPlacement } from './generator-priority';
 import { calibrateLegacySpeed } from './legacy-speed';
 import { seedBilling } from './seed';
 import { lowerPriority, ServiceProcess, TELEMETRY_PRELOAD } from './service-process';
@@ -280,6 +281,17 @@ export class Stack {
    */
   releaseForStartup(): void {
     if (this.isolation?.applied) unpinProcess(process.pid);
+  }
+
+  /**
+   * Where the load generator drives a run's load from (generator-priority.ts): the legacy
+   * server's CPUs when the isolation applied and LAB_GENERATOR_CPUS is `legacy` (the default);
+   * undefined to stay with the stack.
+   */
+  get generatorPlacement(): GeneratorPlacement | undefined {
+    const i = this.isolation;
+    if (this.settings.isolation.generatorCpus !== 'legacy' || !i?.applied || !i.legacyCpus || !i.stackCpus) return undefined;
+    return { cpus: i.legacyCpus, afterCpus: i.stackCpus };
   }
 
   /** What CPU isolation was last applied. */
