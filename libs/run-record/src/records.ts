@@ -26,11 +26,13 @@ export type CpuQuota = z.infer<typeof cpuQuotaSchema>;
 export const legacySpeedSchema = z.object({
   /** What was asked for: one unindexed lookup's time, in ms (its CPU time over the quota). */
   targetMs: z.number().positive(),
-  /** One lookup's CPU time on this host, measured before the run (trimmed mean, ms). */
+  /** One lookup's CPU time on this host, measured before the run (trimmed mean, ms; of the last round). */
   cpuMs: z.number().nonnegative(),
   /** The quota the measurement ran at (the configured one, as isolate() applied it), and one lookup's wall time there (ms). */
   startQuota: z.number().positive(),
   startLookupMs: z.number().nonnegative(),
+  /** Rounds of lookups timed: 2 when the first round's quota was far from the one it ran at, and the lookups were timed again there. */
+  rounds: z.number().int().positive().optional(),
   /** The quota the run used, as a fraction of one CPU: cpuMs / targetMs. */
   quota: z.number().positive(),
   /** False when the quota could not be applied or hit its bound. */

@@ -240,6 +240,9 @@ export class Stack {
     return this.isolation;
   }
 
+  /** The quota each speed target settled on in the last run that pinned it. */
+  private readonly pinnedQuota = new Map<number, number>();
+
   /**
    * Pins the legacy server's speed for the coming run (legacy-speed.ts): scales its CPU quota, as
    * applied by `isolate()`, until one unindexed lookup takes `targetMs`. Call after `isolate()`,
@@ -251,20 +254,19 @@ export class Stack {
     const server = this.billingServer;
     if (!applied?.applied || applied.cpus === null || !server?.pid || !this.infra || !this.isolation) return undefined;
     const groupName = `checkout-lab-${process.pid}`;
-    const speed = await calibrateLegacySpeed({
-      billingDb: this.infra.billingDb,
-      targetMs,
-      // The quota the lookups are timed at: isolate() has just applied the configured one.
-      startQuota: applied.cpus,
-      users: this.settings.seed.users,
-      applyQuota: (fraction) => {
-        const tree = server.pid === undefined ? [] : [server.pid, ...descendants(server.pid)];
-        const result = applyCpuQuota(fraction, tree, { groupName });
-        if (result.applied && this.isolation) this.isolation = { ...this.isolation, legacyCpuQuota: result };
-        return result.applied;
-      },
-    });
-    const measured = `one lookup ${speed.cpuMs.toFixed(1)} ms of CPU, ${speed.startLookupMs.toFixed(0)} ms at a quota of ${speed.startQuota}`;
+    const applyQuota = (fraction: number) => {
+      const tree = server.pid === undefined ? [] : [server.pid, ...descendants(server.pid)];
+      const result = applyCpuQuota(fraction, tree, { groupName });
+      if (result.applied && this.isolation) this.isolation = { ...this.isolation, legacyCpuQuota: result };
+      return result.applied;
+    };
+    // The lookups are timed at the quota the last run for this target settled on (near where this
+    // one will run), else at the configured one that isolate() has just applied.
+    const last = this.pinnedQuota.get(targetMs);
+    const startQuota = last !== undefined && applyQuota(last) ? last : applied.cpus;
+    const speed = await calibrateLegacySpeed({ billingDb: this.infra.billingDb, targetMs, startQuota, users: this.settings.seed.users, applyQuota });
+    if (speed.reached) this.pinnedQuota.set(targetMs, speed.quota);
+    const measured = `one lookup ${speed.cpuMs.toFixed(1)} ms of CPU${speed.rounds === 2 ? ' (timed again at the new quota)' : ''}, ${speed.startLookupMs.toFixed(0)} ms at a quota of ${speed.startQuota}`;
     this.say(
       speed.reached
         ? `legacy server's speed: ${measured}; quota ${speed.quota} for ${targetMs} ms per lookup`
